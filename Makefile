@@ -1,0 +1,27 @@
+# The README's two commands. Torch is installed first so that pip takes the pinned wheel
+# (the CPU build on our machines, the CUDA build on a user's) instead of resolving its own.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+TORCH_PIN := torch==2.13.0
+
+.PHONY: demo test venv clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q $(TORCH_PIN)
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(VENV)/bin/deblur models
+	$(VENV)/bin/deblur image samples/stills -o demo-output/stills --model fast -y
+
+test: venv
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) demo-output

@@ -1,0 +1,1 @@
+"""What a person touches: the `deblur` command (and, later, the Qt viewer)."""

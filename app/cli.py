@@ -1,0 +1,36 @@
+"""The `deblur` command. Errors the user can fix end in one line on stderr and exit code 2."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from app.commands import image_cmd, models_cmd
+from engine.errors import BackendUnavailable, InputError
+from models import ModelError
+
+COMMANDS = (models_cmd, image_cmd)
+USER_ERRORS = (ModelError, InputError, BackendUnavailable)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deblur", description="Real-time video deblurring.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except USER_ERRORS as exc:
+        print(f"deblur: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("deblur: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

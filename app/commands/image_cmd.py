@@ -1,0 +1,69 @@
+"""`deblur image INPUT... -o OUTDIR`: restore image files or folders of them to PNGs of the
+same size and name. A bad file is reported in one line and skipped; the rest are processed;
+the exit code is 2 when anything was skipped."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from engine.backends import BACKENDS
+from engine.errors import InputError
+from engine.images import expand_inputs, read_image, write_png
+from engine.restorer import Restorer
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("image", help="restore image files or folders to PNGs")
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT",
+                        help="image files or folders of images")
+    parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR",
+                        help="folder for the restored PNGs (created if missing)")
+    parser.add_argument("--model", default="fast", help="fast, quality or a full model name")
+    parser.add_argument("--backend", default="torch", choices=sorted(BACKENDS))
+    parser.add_argument("-y", "--overwrite", action="store_true",
+                        help="replace PNGs that already exist in OUTDIR")
+    parser.set_defaults(run=run)
+
+
+def _report(message: str) -> None:
+    tqdm.write(f"deblur: {message}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths, problems = expand_inputs(args.inputs)
+    for problem in problems:
+        _report(problem)
+    if not paths:
+        return 2
+    if args.output.exists() and not args.output.is_dir():
+        raise InputError(f"{args.output}: exists and is not a folder")
+    restorer = Restorer(args.model, args.backend)   # a missing model stops here, before output
+    print(f"restoring {len(paths)} image(s) with {restorer.description}", file=sys.stderr)
+    args.output.mkdir(parents=True, exist_ok=True)
+
+    skipped, claimed = 0, set()
+    for path in tqdm(paths, unit="img", disable=None):
+        target = args.output / f"{path.stem}.png"
+        reason = None
+        if target.resolve() == path.resolve():
+            reason = f"{path}: output would replace the input itself; choose another OUTDIR"
+        elif target in claimed:
+            reason = f"{path}: another input already writes {target}; skipped"
+        elif target.exists() and not args.overwrite:
+            reason = f"{target}: exists; pass -y to overwrite"
+        if reason is None:
+            try:
+                image = read_image(path)
+                write_png(target, restorer.restore(image.rgb), image)
+                claimed.add(target)
+            except InputError as exc:
+                reason = str(exc)
+        if reason is not None:
+            _report(reason)
+            skipped += 1
+    print(f"{len(paths) - skipped} restored, {skipped} skipped -> {args.output}",
+          file=sys.stderr)
+    return 2 if skipped or problems else 0

@@ -1,0 +1,9 @@
+"""Errors of the engine that the user can fix (bad input files, unavailable backends)."""
+
+
+class InputError(Exception):
+    """A file or source that cannot be used; the message is one line naming it."""
+
+
+class BackendUnavailable(Exception):
+    """A backend that this machine cannot run; the message says what to install or use."""
