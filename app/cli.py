@@ -4,12 +4,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.commands import image_cmd, models_cmd
+from app.commands import data_cmd, image_cmd, models_cmd, train_cmd
 from engine.errors import BackendUnavailable, InputError
 from models import ModelError
+from models.training.errors import FetchError, TrainingError
 
-COMMANDS = (models_cmd, image_cmd)
-USER_ERRORS = (ModelError, InputError, BackendUnavailable)
+COMMANDS = (models_cmd, image_cmd, data_cmd, train_cmd)
+USER_ERRORS = (ModelError, InputError, BackendUnavailable, FetchError, TrainingError)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,43 @@
+"""Evaluation pairs: held-out photos at a fixed size with seeded camera-shake blur, written
+as blur/ and sharp/ PNG folders (the layout `deblur eval --pairs` reads)."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from models.training.blur import BlurConfig, BlurSynthesizer
+from models.training.data import load_rgb, to_tensor
+
+# Camera shake only (no objects, no codec), up to 40 px at 1280x720, scaled to the size.
+SHAKE_ONLY = BlurConfig(identity_prob=0.0, object_prob=0.0, jpeg_prob=0.0, h264_prob=0.0)
+
+
+def fit_crop(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Scale so the image covers width x height, then take the centre."""
+    scale = max(width / image.shape[1], height / image.shape[0])
+    resized = cv2.resize(image, (max(width, round(image.shape[1] * scale)),
+                                 max(height, round(image.shape[0] * scale))),
+                         interpolation=cv2.INTER_AREA)
+    top, left = (resized.shape[0] - height) // 2, (resized.shape[1] - width) // 2
+    return np.ascontiguousarray(resized[top:top + height, left:left + width])
+
+
+def write_pairs(photos: list[Path], out: Path, width: int = 640, height: int = 360,
+                seed: int = 0) -> int:
+    """One pair per photo; returns how many were written."""
+    config = dataclasses.replace(SHAKE_ONLY, max_extent=40.0 * width / 1280)
+    synth = BlurSynthesizer(config, seed=seed)
+    (out / "blur").mkdir(parents=True, exist_ok=True)
+    (out / "sharp").mkdir(parents=True, exist_ok=True)
+    for i, photo in enumerate(photos):
+        sharp = to_tensor([fit_crop(load_rgb(photo), width, height)])
+        with torch.no_grad():
+            blurred, target = synth(sharp)
+        for folder, image in (("blur", blurred), ("sharp", target)):
+            pixels = (image[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+            cv2.imwrite(str(out / folder / f"{i:03d}_{photo.stem}.png"), pixels[..., ::-1])
+    return len(photos)

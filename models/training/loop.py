@@ -1,0 +1,255 @@
+"""The training loop for every recipe, readable in one sitting: sample sharp crops, synthesise
+blur on the device, one optimiser step (plus the discriminator's for GAN recipes), and every
+`val_every` steps: validation PSNR, a checkpoint (resumable), weights + card, CSV and curves."""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+import models
+from models.discriminator import DiscriminatorConfig, DoubleScaleDiscriminator
+from models.training import curves
+from models.training.blur import BlurSynthesizer
+from models.training.data import PairedCrops, PhotoCrops
+from models.training.errors import TrainingError
+from models.training.losses import (double_scale_loss, multistage_loss,
+                                    ragan_ls_discriminator_loss, ragan_ls_generator_loss)
+from models.training.perceptual import VGGPerceptual
+from models.training.recipes import RECIPES, Recipe
+
+
+@dataclass
+class TrainOptions:
+    model: str
+    steps: int
+    run_dir: Path
+    photos: list[Path]                 # sharp training photos
+    val_photos: list[Path]             # held-out photos for validation
+    device: str = "cpu"
+    resume: bool = False
+    seed: int = 0
+    pairs: Path | None = None          # optional real blur/sharp dataset, used instead
+    vgg19: Path | None = None
+    batch: int | None = None
+    crop: int | None = None
+    val_every: int | None = None
+    val_count: int = 12
+    data_summary: dict = dataclasses.field(default_factory=dict)
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    """Mean PSNR in dB over the batch, images in [0, 1]."""
+    mse = ((a - b) ** 2).flatten(1).mean(1).clamp(min=1e-10)
+    return float((10 * torch.log10(1 / mse)).mean())
+
+
+class Trainer:
+    def __init__(self, opts: TrainOptions):
+        self.opts = opts
+        self.entry = models.resolve(opts.model)
+        base = RECIPES[self.entry.name]
+        self.recipe: Recipe = dataclasses.replace(
+            base, batch=opts.batch or base.batch, crop=opts.crop or base.crop,
+            val_every=opts.val_every or base.val_every)
+        multiple = self.entry.spec.pad_multiple
+        if self.recipe.crop % multiple:
+            raise TrainingError(f"--crop must be a multiple of {multiple} for {self.entry.name}")
+        torch.manual_seed(opts.seed)
+        dev = self.device = torch.device(opts.device)
+        self.net = self.entry.construct().to(dev)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=self.recipe.lr)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, self._lr_factor)
+        self.disc = self.opt_d = None
+        if self.recipe.kind == "gan":
+            self.disc = DoubleScaleDiscriminator(
+                DiscriminatorConfig(base_channels=self.recipe.disc_channels)).to(dev)
+            self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=self.recipe.lr)
+        self.perceptual = VGGPerceptual(opts.vgg19).to(dev) if opts.vgg19 else None
+        self.photos = PhotoCrops(opts.photos, self.recipe.crop, seed=opts.seed)
+        self.pairs = PairedCrops(opts.pairs, self.recipe.crop, opts.seed) if opts.pairs else None
+        self.synth = BlurSynthesizer(self.recipe.blur, seed=opts.seed + 1)
+        self.step = 0
+        self.val_blurred, self.val_sharp = self._validation_set()
+
+    # -- schedule, ranges ---------------------------------------------------------------
+    def _lr_factor(self, step: int) -> float:
+        r, progress = self.recipe, min(step / max(self.opts.steps, 1), 1.0)
+        if r.schedule == "linear":
+            return 1.0 - progress
+        floor = r.lr_min / r.lr
+        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+    def _to_model(self, x: torch.Tensor) -> torch.Tensor:
+        low, high = self.entry.spec.input_range
+        return x * (high - low) + low
+
+    def _from_model(self, y: torch.Tensor) -> torch.Tensor:
+        low, high = self.entry.spec.input_range
+        return (y - low) / (high - low)
+
+    def _validation_set(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fixed crops of held-out photos with fixed camera-shake blur (no identity pairs)."""
+        crops = PhotoCrops(self.opts.val_photos, 256, seed=12345, min_scale=0.5,
+                           dead_leaves_prob=0.0 if self.opts.val_photos else 1.0)
+        sharp = crops.batch(self.opts.val_count)
+        blur_cfg = dataclasses.replace(self.recipe.blur, identity_prob=0.0)
+        blurred, target = BlurSynthesizer(blur_cfg, seed=54321)(sharp)
+        return blurred, target
+
+    # -- one step ------------------------------------------------------------------------
+    def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.pairs is not None:
+            blurred, sharp = self.pairs.batch(self.recipe.batch)
+            return blurred.to(self.device), sharp.to(self.device)
+        sharp = self.photos.batch(self.recipe.batch).to(self.device)
+        return self.synth(sharp)
+
+    def train_step(self) -> dict:
+        blurred, sharp = self._batch()
+        r, stats = self.recipe, {}
+        if r.kind == "multistage":
+            stages = self.net.forward_stages(self._to_model(blurred))
+            loss = multistage_loss([self._from_model(s) for s in stages], sharp, r.edge_lambda)
+            stats["content"] = float(loss.detach())
+        else:
+            fake = self.net(self._to_model(blurred))
+            restored = self._from_model(fake)
+            content = F.l1_loss(restored, sharp) if r.content == "l1" else \
+                F.mse_loss(restored, sharp)
+            loss = content
+            if self.perceptual is not None:
+                loss = loss + r.perceptual_lambda * self.perceptual(restored, sharp)
+            stats["content"] = float(content.detach())
+            adversarial = self.step >= r.adv_start * self.opts.steps and r.adv_lambda > 0
+            if adversarial:
+                real_m = self._to_model(sharp)
+                with torch.no_grad():
+                    real_scores = self.disc(real_m)
+                adv = double_scale_loss(ragan_ls_generator_loss, real_scores, self.disc(fake))
+                loss = loss + r.adv_lambda * adv
+                stats["adversarial"] = float(adv.detach())
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        if r.kind == "gan" and adversarial:
+            d_loss = double_scale_loss(ragan_ls_discriminator_loss, self.disc(real_m),
+                                       self.disc(fake.detach()))
+            self.opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            self.opt_d.step()
+            stats["disc"] = float(d_loss.detach())
+        self.sched.step()
+        self.step += 1
+        stats["loss"] = float(loss.detach())
+        return stats
+
+    # -- validation, persistence ---------------------------------------------------------
+    @torch.no_grad()
+    def validate(self) -> dict:
+        self.net.eval()
+        outs, same = [], []
+        for i in range(0, len(self.val_blurred), 4):
+            blurred = self.val_blurred[i:i + 4].to(self.device)
+            sharp = self.val_sharp[i:i + 4].to(self.device)
+            outs.append(self._from_model(self.net(self._to_model(blurred))).clamp(0, 1).cpu())
+            same.append(self._from_model(self.net(self._to_model(sharp))).clamp(0, 1).cpu())
+        self.net.train()
+        restored, identity = torch.cat(outs), torch.cat(same)
+        return {"val_psnr_in": round(psnr(self.val_blurred, self.val_sharp), 3),
+                "val_psnr_out": round(psnr(restored, self.val_sharp), 3),
+                "val_identity_psnr": round(psnr(identity, self.val_sharp), 3)}
+
+    def _state(self) -> dict:
+        state = {"step": self.step, "steps": self.opts.steps, "net": self.net.state_dict(),
+                 "opt": self.opt.state_dict(), "sched": self.sched.state_dict(),
+                 "torch_rng": torch.get_rng_state(),
+                 "photos_rng": self.photos.rng.bit_generator.state,
+                 "synth_rng": self.synth.rng.bit_generator.state}
+        if self.disc is not None:
+            state |= {"disc": self.disc.state_dict(), "opt_d": self.opt_d.state_dict()}
+        return state
+
+    def save_checkpoint(self, path: Path) -> None:
+        tmp = path.with_suffix(".tmp")
+        torch.save(self._state(), tmp)
+        os.replace(tmp, path)
+
+    def load_checkpoint(self, path: Path) -> None:
+        state = torch.load(path, map_location=self.device, weights_only=True)
+        self.net.load_state_dict(state["net"])
+        self.opt.load_state_dict(state["opt"])
+        self.sched.load_state_dict(state["sched"])
+        torch.set_rng_state(state["torch_rng"].cpu())
+        self.photos.rng.bit_generator.state = state["photos_rng"]
+        self.synth.rng.bit_generator.state = state["synth_rng"]
+        if self.disc is not None and "disc" in state:
+            self.disc.load_state_dict(state["disc"])
+            self.opt_d.load_state_dict(state["opt_d"])
+        self.step = state["step"]
+
+    def card(self, metrics: dict) -> dict:
+        recipe = dataclasses.asdict(self.recipe)
+        return {"steps": self.step, "recipe": recipe, "seed": self.opts.seed,
+                "device": _device_name(self.device),
+                "data": self.opts.data_summary or {"pairs": str(self.opts.pairs)},
+                "metrics": {"validation": metrics,
+                            "validation_set": f"{self.opts.val_count} crops of 256x256 from "
+                                              "held-out photos, synthetic camera shake"}}
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    import platform
+    return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+
+
+def train(opts: TrainOptions, log=print) -> Path:
+    """Run (or resume) training; returns the weights file written into the run folder."""
+    run_dir = Path(opts.run_dir)
+    checkpoint = run_dir / "checkpoint.pt"
+    if checkpoint.exists() and not opts.resume:
+        raise TrainingError(f"{run_dir} already holds a run; pass --resume to continue it or "
+                            "choose another --run-dir")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    trainer = Trainer(opts)
+    if opts.resume and checkpoint.exists():
+        trainer.load_checkpoint(checkpoint)
+        log(f"resumed {trainer.entry.name} at step {trainer.step}")
+    csv_path = run_dir / "log.csv"
+    weights = run_dir / f"{trainer.entry.name}.safetensors"
+    bar = tqdm(total=opts.steps, initial=trainer.step, unit="step", dynamic_ncols=True,
+               disable=None)
+    tick, tick_step = time.perf_counter(), trainer.step
+    while trainer.step < opts.steps:
+        stats = trainer.train_step()
+        bar.update(1)
+        bar.set_postfix(loss=f"{stats['loss']:.4f}")
+        last = trainer.step == opts.steps
+        if trainer.step % trainer.recipe.val_every == 0 or last:
+            now = time.perf_counter()
+            stats["it_per_s"] = round((trainer.step - tick_step) / (now - tick), 3)
+            tick, tick_step = now, trainer.step
+            metrics = trainer.validate()
+            stats |= metrics | {"step": trainer.step, "lr": trainer.sched.get_last_lr()[0]}
+            curves.append_row(csv_path, stats)
+            curves.plot(csv_path, run_dir / "curves.png", trainer.entry.name)
+            trainer.save_checkpoint(checkpoint)
+            weights = models.save(trainer.entry.name, trainer.net, trainer.card(metrics), run_dir)
+            bar.write(f"step {trainer.step}: validation PSNR {metrics['val_psnr_in']:.2f} -> "
+                      f"{metrics['val_psnr_out']:.2f} dB, sharp in/out "
+                      f"{metrics['val_identity_psnr']:.2f} dB")
+        elif trainer.step % 10 == 0:
+            curves.append_row(csv_path, stats | {"step": trainer.step,
+                                                 "lr": trainer.sched.get_last_lr()[0]})
+    bar.close()
+    return weights
