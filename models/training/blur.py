@@ -137,7 +137,9 @@ class BlurSynthesizer:
                                                                                    None, None]
             layer_shift = np.stack([random_walk(rng, steps) * rng.uniform(2, 1.5 * cfg.max_extent)
                                     for _ in range(batch)])
-            target = linear_to_srgb(mask * layer + (1 - mask) * linear)
+            composite = linear_to_srgb(mask * layer + (1 - mask) * linear)
+            target = torch.where(torch.as_tensor(with_object, device=device)[:, None, None, None],
+                                 composite, sharp)
 
         gain = np.where(rng.random(batch) < cfg.highlight_prob, rng.uniform(1.5, 6, batch), 1.0)
         blurred = render_exposure(self._boost(linear, sharp, gain),

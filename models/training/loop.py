@@ -63,6 +63,9 @@ class Trainer:
         multiple = self.entry.spec.pad_multiple
         if self.recipe.crop % multiple:
             raise TrainingError(f"--crop must be a multiple of {multiple} for {self.entry.name}")
+        if self.recipe.kind == "gan" and self.recipe.crop < 96:
+            # The global discriminator branch halves the image five times.
+            raise TrainingError("--crop must be at least 96 for the GAN recipes")
         torch.manual_seed(opts.seed)
         dev = self.device = torch.device(opts.device)
         self.net = self.entry.construct().to(dev)

@@ -1,0 +1,69 @@
+"""`deblur eval --pairs DIR`: PSNR/SSIM of input and output per image and on average (DIR
+holds blur/ and sharp/ folders, GoPro/REDS style), with the unsharp-mask floor and the
+'sharp stays sharp' PSNR. `--record` stores the averages in the model's card."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+import models
+from engine.backends import BACKENDS
+from engine.errors import InputError
+from engine.evaluation import average, evaluate_pair
+from engine.restorer import Restorer
+from models.training.data import find_pairs
+
+COLUMNS = ["psnr_input", "psnr_output", "psnr_unsharp", "ssim_input", "ssim_output",
+           "psnr_sharp_kept"]
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("eval", help="PSNR/SSIM on blur/ + sharp/ pairs")
+    parser.add_argument("--pairs", type=Path, required=True, help="folder with blur/ and sharp/")
+    parser.add_argument("--model", default="fast")
+    parser.add_argument("--backend", default="torch", choices=sorted(BACKENDS))
+    parser.add_argument("--json", action="store_true", help="print rows as JSON")
+    parser.add_argument("--record", metavar="KEY",
+                        help="store the averages in the model card under metrics.KEY")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    pairs = find_pairs(args.pairs)
+    if not pairs:
+        raise InputError(f"{args.pairs}: no blur/ + sharp/ image pairs found")
+    restorer = Restorer(args.model, args.backend)
+    rows = []
+    for blurred, sharp in tqdm(pairs, unit="pair", disable=None):
+        try:
+            rows.append(evaluate_pair(restorer, blurred, sharp))
+        except InputError as exc:
+            tqdm.write(f"deblur: {exc}", file=sys.stderr)
+    if not rows:
+        return 2
+    mean = average(rows)
+    if args.json:
+        print(json.dumps({"rows": rows, "average": mean}, indent=1))
+    else:
+        name_width = max(len(r["image"]) for r in rows + [mean])
+        print("image".ljust(name_width), *(c.rjust(15) for c in COLUMNS))
+        for row in rows + [mean]:
+            print(row["image"].ljust(name_width), *(f"{row[c]:15.3f}" for c in COLUMNS))
+        print(f"{restorer.description}: {mean['psnr_output'] - mean['psnr_input']:+.2f} dB "
+              f"over the input on {len(rows)} pairs")
+    if args.record:
+        _record(restorer.model.entry, args.record, mean, len(rows), args.pairs)
+    return 0 if len(rows) == len(pairs) else 2
+
+
+def _record(entry: models.ModelEntry, key: str, mean: dict, count: int, pairs: Path) -> None:
+    card_path = entry.card_path()
+    card = json.loads(card_path.read_text())
+    card.setdefault("metrics", {})[key] = {
+        "pairs": count, "source": str(pairs),
+        **{k: round(v, 3) for k, v in mean.items() if k != "image"}}
+    card_path.write_text(json.dumps(card, indent=2) + "\n")

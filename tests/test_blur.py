@@ -1,0 +1,102 @@
+"""Blur synthesis: linear-light averaging, saturated highlights, identity pairs, noise,
+codecs, reproducibility."""
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from models.training.blur import BlurConfig, BlurSynthesizer, render_exposure
+from models.training.colour import linear_to_srgb, srgb_to_linear
+from models.training.compression import h264_roundtrip, jpeg_roundtrip
+from models.training.trajectories import Poses, blur_extents, camera_shake, random_walk
+
+QUIET = BlurConfig(identity_prob=0, object_prob=0, highlight_prob=0, noise_prob=0,
+                   jpeg_prob=0, h264_prob=0)
+
+
+def _horizontal_sweep(length: float, steps: int = 41) -> Poses:
+    poses = Poses.identity(1, steps, 64, 32)
+    poses.shift[0, :, 0] = np.linspace(-length / 2, length / 2, steps)
+    return poses
+
+
+def test_sub_frames_are_averaged_in_linear_light():
+    """Half black, half white, swept sideways: the pixel on the edge sees each half for half
+    the exposure, so it is 50% linear light (sRGB 0.735), not sRGB 0.5."""
+    image = torch.zeros(1, 3, 32, 64)
+    image[..., 32:] = 1.0
+    blurred = linear_to_srgb(render_exposure(srgb_to_linear(image), _horizontal_sweep(20)))
+    edge = blurred[0, :, 16, 31:33].mean().item()
+    assert edge == pytest.approx(float(linear_to_srgb(torch.tensor(0.5))), abs=0.03)
+    assert blurred[0, :, 16, 5].max() < 1e-3 and blurred[0, :, 16, 60].min() > 0.999
+
+
+def test_highlights_brighter_than_white_stay_saturated_along_their_streak():
+    image = torch.full((1, 3, 32, 64), 0.05)
+    image[..., 14:18, 30:36] = 1.0              # a small light, 6 px wide
+    linear = srgb_to_linear(image)
+    sweep = _horizontal_sweep(24)
+    plain = linear_to_srgb(render_exposure(linear, sweep).clamp(0, 1))
+    boosted = BlurSynthesizer._boost(linear, image, np.array([6.0]))
+    streak = linear_to_srgb(render_exposure(boosted, sweep).clamp(0, 1))
+    row = slice(26, 40)                                # covered for 1/4 of the exposure
+    assert streak[0, :, 16, row].min() > 0.99          # clipped white, as on a real sensor
+    assert plain[0, :, 16, row].max() < 0.75           # without the boost it is a dim smear
+
+
+def test_identity_pairs_are_exactly_sharp():
+    sharp = torch.rand(3, 3, 32, 32)
+    config = dataclasses.replace(BlurConfig(), identity_prob=1.0, object_prob=0.0)
+    blurred, target = BlurSynthesizer(config)(sharp)
+    assert torch.equal(blurred, sharp) and torch.equal(target, sharp)
+
+
+def test_the_same_seed_gives_the_same_pairs_and_blur_is_real():
+    sharp = torch.rand(4, 3, 48, 48)
+    first = BlurSynthesizer(BlurConfig(), seed=7)(sharp)
+    second = BlurSynthesizer(BlurConfig(), seed=7)(sharp)
+    assert all(torch.equal(a, b) for a, b in zip(first, second))
+    blurred, target = BlurSynthesizer(dataclasses.replace(QUIET, max_extent=12), seed=1)(sharp)
+    assert torch.equal(target, sharp)
+    assert (blurred - sharp).abs().mean() > 0.05       # random pixels lose their detail
+
+
+def test_moving_objects_are_composited_into_the_target():
+    sharp = torch.rand(2, 3, 48, 48)
+    config = dataclasses.replace(QUIET, object_prob=1.0)
+    blurred, target = BlurSynthesizer(config, seed=2)(sharp)
+    assert not torch.allclose(target, sharp)           # the foreground was pasted in
+    assert blurred.shape == target.shape == sharp.shape
+
+
+def test_trajectories_have_the_requested_extent():
+    rng = np.random.default_rng(0)
+    path = random_walk(rng, 30)
+    assert np.ptp(path, axis=0).max() == pytest.approx(1.0)
+    assert np.abs(path.mean(axis=0)).max() < 1e-9       # centred: target = mean pose
+    extents = blur_extents(rng, 100, 40.0)
+    assert extents.min() >= 0 and extents.max() <= 40.0
+    poses = camera_shake(rng, 3, 20, 128, 72, np.array([10.0, 20.0, 30.0]))
+    spans = np.ptp(poses.shift, axis=1).max(axis=1)
+    np.testing.assert_allclose(spans, [10.0, 20.0, 30.0])
+
+
+def test_noise_grows_with_brightness():
+    synth = BlurSynthesizer(dataclasses.replace(QUIET, noise_prob=1.0), seed=3)
+    dark = synth._add_noise(torch.full((8, 3, 32, 32), 0.02))
+    synth = BlurSynthesizer(dataclasses.replace(QUIET, noise_prob=1.0), seed=3)
+    bright = synth._add_noise(torch.full((8, 3, 32, 32), 0.6))
+    assert bright.std() > dark.std() > 0
+
+
+@pytest.mark.parametrize("codec", [lambda x: jpeg_roundtrip(x, 50), lambda x: h264_roundtrip(x, 30)],
+                         ids=["jpeg", "h264"])
+def test_codecs_keep_size_and_add_mild_artefacts(codec):
+    rng = np.random.default_rng(0)
+    smooth = np.kron(rng.integers(0, 256, (9, 13, 3)), np.ones((6, 6, 1))).astype(np.uint8)
+    image = smooth[:53, :77]                           # odd sides
+    coded = codec(np.ascontiguousarray(image))
+    assert coded.shape == image.shape
+    error = np.abs(coded.astype(int) - image).mean()
+    assert 0 < error < 20

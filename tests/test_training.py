@@ -1,0 +1,123 @@
+"""The training side end to end on tiny settings: data, losses, the loop with resume, and the
+train / data pairs / eval commands."""
+import json
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+import models
+from app.cli import main
+from models.training.data import PairedCrops, PhotoCrops, find_pairs
+from models.training.dead_leaves import dead_leaves
+from models.training.errors import TrainingError
+from models.training.loop import Trainer, TrainOptions, train
+from models.training.losses import charbonnier, edge_loss
+
+
+@pytest.fixture
+def photos(tmp_path):
+    """Six small 'photos' (smooth random colour fields) and their manifest, as
+    `deblur data fetch` would leave them."""
+    cache = tmp_path / "cache"
+    folder = cache / "x" / "pkg"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(6):
+        field = rng.integers(0, 256, (6, 8, 3)).astype(np.uint8)
+        image = cv2.resize(field, (320, 240), interpolation=cv2.INTER_CUBIC)
+        path = folder / f"photo{i}.png"
+        cv2.imwrite(str(path), image)
+        paths.append(path)
+    manifest = {"sources": [], "images": [{"path": p.relative_to(cache).as_posix()}
+                                          for p in paths]}
+    (cache / "manifest.json").write_text(json.dumps(manifest))
+    return cache, paths
+
+
+def _options(run_dir, paths, model="fast", steps=4, crop=96):
+    return TrainOptions(model=model, steps=steps, run_dir=run_dir, photos=paths[:4],
+                        val_photos=paths[4:], batch=2, crop=crop, val_every=2, val_count=2)
+
+
+def test_photo_crops_and_dead_leaves():
+    rng = np.random.default_rng(0)
+    leaves = dead_leaves(rng, 96)
+    assert leaves.shape == (96, 96, 3) and leaves.dtype == np.uint8
+    assert len(np.unique(leaves.reshape(-1, 3), axis=0)) > 50      # many occluding shapes
+    batch = PhotoCrops([], 64, seed=0).batch(3)                     # no photos: all leaves
+    assert batch.shape == (3, 3, 64, 64) and 0 <= batch.min() and batch.max() <= 1
+
+
+def test_paired_folders_in_gopro_and_reds_layouts(tmp_path):
+    image = np.random.default_rng(0).integers(0, 256, (80, 90, 3), dtype=np.uint8)
+    for blur_dir, sharp_dir in [("GOPR0001/blur", "GOPR0001/sharp"),
+                                ("train_blur/000", "train_sharp/000")]:
+        for d in (blur_dir, sharp_dir):
+            (tmp_path / d).mkdir(parents=True)
+            cv2.imwrite(str(tmp_path / d / "0001.png"), image)
+    (tmp_path / "GOPR0001/blur/orphan.png").write_bytes(b"")     # no sharp twin: ignored
+    pairs = find_pairs(tmp_path)
+    assert len(pairs) == 2 and all(b.name == s.name for b, s in pairs)
+    blurred, sharp = PairedCrops(tmp_path, 32, seed=0).batch(4)
+    assert torch.equal(blurred, sharp)                 # identical files: identical crops
+
+
+def test_charbonnier_and_edge_loss():
+    a = torch.rand(2, 3, 16, 16)
+    assert charbonnier(a, a) == pytest.approx(1e-3, rel=1e-3)
+    assert charbonnier(a, a + 0.5) == pytest.approx(0.5, rel=1e-3)
+    assert edge_loss(a, a + 0.2) == pytest.approx(1e-3, rel=1e-2)    # offsets have no edges
+    assert edge_loss(a, torch.zeros_like(a)) > 0.05
+
+
+def test_resuming_from_a_checkpoint_continues_the_same_run(photos, tmp_path):
+    _, paths = photos
+    straight = Trainer(_options(tmp_path / "a", paths))
+    for _ in range(4):
+        straight.train_step()                           # steps 3-4 include the GAN phase
+    first = Trainer(_options(tmp_path / "b", paths))
+    first.train_step(), first.train_step()
+    first.save_checkpoint(tmp_path / "ckpt.pt")
+    second = Trainer(_options(tmp_path / "b", paths))
+    second.load_checkpoint(tmp_path / "ckpt.pt")
+    second.train_step(), second.train_step()
+    for (name, a), b in zip(straight.net.state_dict().items(), second.net.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=name)
+
+
+def test_training_writes_log_curves_and_loadable_weights(photos, tmp_path, monkeypatch):
+    _, paths = photos
+    run_dir = tmp_path / "run"
+    weights = train(_options(run_dir, paths, model="quality", steps=2, crop=32))
+    rows = (run_dir / "log.csv").read_text().splitlines()
+    assert rows[0].startswith("step,loss") and len(rows) == 2
+    assert (run_dir / "curves.png").stat().st_size > 1000
+    card = json.loads(weights.with_suffix(".json").read_text())
+    assert card["steps"] == 2 and "val_psnr_out" in card["metrics"]["validation"]
+    monkeypatch.setenv("DEBLUR_WEIGHTS_DIR", str(run_dir))
+    assert models.load("quality").card["steps"] == 2
+    with pytest.raises(TrainingError, match="--resume"):
+        train(_options(run_dir, paths, model="quality", steps=2, crop=32))
+
+
+def test_train_pairs_and_eval_commands(photos, tmp_path, monkeypatch, capsys):
+    cache, _ = photos
+    monkeypatch.setenv("DEBLUR_DATA", str(cache))
+    run_dir = tmp_path / "run"
+    assert main(["train", "--model", "fast", "--steps", "2", "--batch", "2", "--crop", "96",
+                 "--val-every", "2", "--run-dir", str(run_dir)]) == 0
+    pairs = tmp_path / "pairs"
+    assert main(["data", "pairs", "-o", str(pairs), "--size", "96x64"]) == 0
+    assert sorted(p.name for p in (pairs / "blur").iterdir()) == \
+        sorted(p.name for p in (pairs / "sharp").iterdir())
+    monkeypatch.setenv("DEBLUR_WEIGHTS_DIR", str(run_dir))
+    capsys.readouterr()
+    assert main(["eval", "--pairs", str(pairs), "--json", "--record", "test_pairs"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["rows"] and {"psnr_input", "psnr_output", "ssim_output",
+                                "psnr_sharp_kept"} <= set(report["average"])
+    card = json.loads((run_dir / "deblurganv2-mobilenet-dsc.json").read_text())
+    assert card["metrics"]["test_pairs"]["pairs"] == len(report["rows"])
