@@ -121,3 +121,7 @@ def test_train_pairs_and_eval_commands(photos, tmp_path, monkeypatch, capsys):
                                 "psnr_sharp_kept"} <= set(report["average"])
     card = json.loads((run_dir / "deblurganv2-mobilenet-dsc.json").read_text())
     assert card["metrics"]["test_pairs"]["pairs"] == len(report["rows"])
+    grid = tmp_path / "grid.png"
+    assert main(["grid", "--pairs", str(pairs), "-o", str(grid), "--count", "2",
+                 "--width", "96"]) == 0
+    assert cv2.imread(str(grid)).shape == (2 * 64, 3 * 96, 3)   # input / fast / truth

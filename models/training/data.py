@@ -10,8 +10,7 @@ import numpy as np
 import torch
 
 from models.training.dead_leaves import dead_leaves
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+from models.training.fetch import IMAGE_SUFFIXES
 
 
 def load_rgb(path: Path, short_side: int | None = None) -> np.ndarray:
