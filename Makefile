@@ -18,7 +18,8 @@ venv: $(VENV)/.installed
 
 demo: venv
 	$(VENV)/bin/deblur models
-	$(VENV)/bin/deblur image samples/stills -o demo-output/stills --model fast -y
+	$(VENV)/bin/deblur image samples/pairs/blur -o demo-output/pairs --model fast -y
+	$(VENV)/bin/deblur eval --pairs samples/pairs --model fast
 
 test: venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
