@@ -101,6 +101,12 @@ def test_training_writes_log_curves_and_loadable_weights(photos, tmp_path, monke
     assert models.load("quality").card["steps"] == 2
     with pytest.raises(TrainingError, match="--resume"):
         train(_options(run_dir, paths, model="quality", steps=2, crop=32))
+    # A new run can start from published weights.
+    options = _options(tmp_path / "again", paths, model="quality", steps=2, crop=32)
+    options.init = weights
+    restarted = Trainer(options)
+    for name, value in models.load("quality").module.state_dict().items():
+        torch.testing.assert_close(restarted.net.state_dict()[name], value, msg=name)
 
 
 def test_train_pairs_and_eval_commands(photos, tmp_path, monkeypatch, capsys):

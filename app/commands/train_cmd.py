@@ -26,6 +26,8 @@ def register(subparsers) -> None:
                              "~/.cache/deblur/data)")
     parser.add_argument("--pairs", type=Path, help="train on real blur/ + sharp/ pairs instead")
     parser.add_argument("--vgg19", type=Path, help="VGG19 weights for the perceptual term")
+    parser.add_argument("--init", type=Path,
+                        help="start from these .safetensors weights (e.g. the shipped ones)")
     parser.add_argument("--batch", type=int)
     parser.add_argument("--crop", type=int)
     parser.add_argument("--val-every", type=int)
@@ -44,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     opts = TrainOptions(
         model=entry.name, steps=args.steps, run_dir=run_dir, photos=train_photos,
         val_photos=holdout, device=args.device, resume=args.resume, seed=args.seed,
-        pairs=args.pairs, vgg19=args.vgg19, batch=args.batch, crop=args.crop,
+        pairs=args.pairs, vgg19=args.vgg19, init=args.init, batch=args.batch, crop=args.crop,
         val_every=args.val_every,
         data_summary={"photos": len(train_photos), "held_out": len(holdout),
                       "archives": dict(sources), "procedural": "dead leaves, 10% of crops",

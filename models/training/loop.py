@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
+from safetensors.torch import load_file
 from tqdm import tqdm
 
 import models
@@ -39,6 +40,7 @@ class TrainOptions:
     seed: int = 0
     pairs: Path | None = None          # optional real blur/sharp dataset, used instead
     vgg19: Path | None = None
+    init: Path | None = None           # start from these weights (.safetensors), new optimiser
     batch: int | None = None
     crop: int | None = None
     val_every: int | None = None
@@ -69,6 +71,8 @@ class Trainer:
         torch.manual_seed(opts.seed)
         dev = self.device = torch.device(opts.device)
         self.net = self.entry.construct().to(dev)
+        if opts.init:
+            self.net.load_state_dict(load_file(str(opts.init), device=str(dev)))
         self.opt = torch.optim.Adam(self.net.parameters(), lr=self.recipe.lr)
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, self._lr_factor)
         self.disc = self.opt_d = None
