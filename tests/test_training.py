@@ -131,3 +131,18 @@ def test_train_pairs_and_eval_commands(photos, tmp_path, monkeypatch, capsys):
     assert main(["grid", "--pairs", str(pairs), "-o", str(grid), "--count", "2",
                  "--width", "96"]) == 0
     assert cv2.imread(str(grid)).shape == (2 * 64, 3 * 96, 3)   # input / fast / truth
+
+
+def test_exported_photo_folders_train_without_the_cache(photos, tmp_path, monkeypatch):
+    cache, _ = photos
+    monkeypatch.setenv("DEBLUR_DATA", str(cache))
+    exported = tmp_path / "carry"
+    assert main(["data", "export", "-o", str(exported), "--short-side", "120"]) == 0
+    train_files = sorted((exported / "train").glob("*.jpg"))
+    held_out = sorted((exported / "holdout").glob("*.jpg"))
+    assert len(train_files) + len(held_out) == 6 and train_files
+    assert min(cv2.imread(str(train_files[0])).shape[:2]) == 120
+    monkeypatch.setenv("DEBLUR_DATA", str(tmp_path / "nothing-here"))
+    assert main(["train", "--model", "fast", "--steps", "1", "--batch", "1", "--crop", "96",
+                 "--photos", str(exported), "--run-dir", str(tmp_path / "run")]) == 0
+    assert (tmp_path / "run" / "deblurganv2-mobilenet-dsc.safetensors").is_file()

@@ -23,6 +23,13 @@ def register(subparsers) -> None:
     pairs.add_argument("--seed", type=int, default=0)
     pairs.add_argument("--cache", type=Path, default=None)
     pairs.set_defaults(run=run_pairs)
+    export = actions.add_parser("export", help="resized copies of the photos in train/ and "
+                                "holdout/ folders (to carry them to a GPU machine)")
+    export.add_argument("-o", "--output", type=Path, required=True)
+    export.add_argument("--short-side", type=int, default=720)
+    export.add_argument("--quality", type=int, default=92, help="JPEG quality")
+    export.add_argument("--cache", type=Path, default=None)
+    export.set_defaults(run=run_export)
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -43,4 +50,22 @@ def run_pairs(args: argparse.Namespace) -> int:
     _, holdout = split_holdout(training_images(args.cache or default_cache_dir()))
     count = write_pairs(holdout, args.output, *parse_size(args.size), seed=args.seed)
     print(f"{count} pairs -> {args.output}/blur, {args.output}/sharp", file=sys.stderr)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """The split is decided here, on the original files, so that train/ and holdout/ keep it
+    wherever the copies go (re-encoding changes the bytes the split hashes)."""
+    import cv2
+
+    from models.training.data import load_rgb
+    train, holdout = split_holdout(training_images(args.cache or default_cache_dir()))
+    for folder, paths in (("train", train), ("holdout", holdout)):
+        (args.output / folder).mkdir(parents=True, exist_ok=True)
+        for i, path in enumerate(paths):
+            rgb = load_rgb(path, args.short_side)
+            target = args.output / folder / f"{i:03d}_{path.stem}.jpg"
+            cv2.imwrite(str(target), rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, args.quality])
+    print(f"{len(train)} train + {len(holdout)} held-out photos -> {args.output}",
+          file=sys.stderr)
     return 0

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import models
+from models.training.errors import FetchError
 from models.training.fetch import default_cache_dir, split_holdout, training_images
 from models.training.loop import TrainOptions, train
 
@@ -24,6 +25,9 @@ def register(subparsers) -> None:
     parser.add_argument("--data", type=Path, default=None,
                         help="photo cache of `deblur data fetch` (default $DEBLUR_DATA or "
                              "~/.cache/deblur/data)")
+    parser.add_argument("--photos", type=Path,
+                        help="train/ + holdout/ photo folders (`deblur data export`) instead of "
+                             "the fetch cache")
     parser.add_argument("--pairs", type=Path, help="train on real blur/ + sharp/ pairs instead")
     parser.add_argument("--vgg19", type=Path, help="VGG19 weights for the perceptual term")
     parser.add_argument("--init", type=Path,
@@ -39,9 +43,17 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     entry = models.resolve(args.model)
-    cache = args.data or default_cache_dir()
-    train_photos, holdout = split_holdout(training_images(cache))
-    sources = Counter(p.relative_to(cache).parts[1] for p in train_photos)
+    if args.photos:
+        train_photos, holdout = (sorted((args.photos / part).glob("*.jpg"))
+                                 for part in ("train", "holdout"))
+        if not train_photos:
+            raise FetchError(f"{args.photos}/train holds no .jpg photos: make it with "
+                             "`deblur data export`")
+        sources = Counter({str(args.photos): len(train_photos)})
+    else:
+        cache = args.data or default_cache_dir()
+        train_photos, holdout = split_holdout(training_images(cache))
+        sources = Counter(p.relative_to(cache).parts[1] for p in train_photos)
     run_dir = args.run_dir or Path("runs") / entry.name
     opts = TrainOptions(
         model=entry.name, steps=args.steps, run_dir=run_dir, photos=train_photos,
