@@ -13,6 +13,12 @@ def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
+def entry_parameters(entry: ModelEntry) -> int:
+    """Parameters of a registered architecture, built on the meta device (no memory)."""
+    with torch.device("meta"):
+        return count_parameters(entry.construct())
+
+
 def padded_size(width: int, height: int, multiple: int) -> tuple[int, int]:
     """The size the engine runs a frame at: each side rounded up to the model's multiple."""
     return -(-width // multiple) * multiple, -(-height // multiple) * multiple

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from models import ALIASES, ENTRIES, read_card
-from models.complexity import count_macs, count_parameters
+from models.complexity import count_macs, entry_parameters
 
 REFERENCE_SIZE = (1280, 720)
 
@@ -23,9 +23,8 @@ def run(args: argparse.Namespace) -> int:
             weights = "not trained yet"
         else:
             weights = f"trained, {card.get('steps', '?')} steps"
-        module = entry.construct()
         rows.append((entry.name, alias_of.get(entry.name, ""), entry.architecture,
-                     f"{count_parameters(module) / 1e6:.2f}M",
+                     f"{entry_parameters(entry) / 1e6:.2f}M",
                      f"{count_macs(entry, *REFERENCE_SIZE) / 1e9:.1f}", weights))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
