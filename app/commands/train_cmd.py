@@ -34,6 +34,7 @@ def register(subparsers) -> None:
                         help="start from these .safetensors weights (e.g. the shipped ones)")
     parser.add_argument("--batch", type=int)
     parser.add_argument("--crop", type=int)
+    parser.add_argument("--lr", type=float, help="peak learning rate (default: the recipe's)")
     parser.add_argument("--val-every", type=int)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--publish", action="store_true",
@@ -59,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         model=entry.name, steps=args.steps, run_dir=run_dir, photos=train_photos,
         val_photos=holdout, device=args.device, resume=args.resume, seed=args.seed,
         pairs=args.pairs, vgg19=args.vgg19, init=args.init, batch=args.batch, crop=args.crop,
-        val_every=args.val_every,
+        lr=args.lr, val_every=args.val_every,
         data_summary={"photos": len(train_photos), "held_out": len(holdout),
                       "archives": dict(sources), "procedural": "dead leaves, 10% of crops",
                       "manifest": "deblur data fetch (models/training/sources.py)"})

@@ -4,6 +4,7 @@ blur on the device, one optimiser step (plus the discriminator's for GAN recipes
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import time
@@ -43,6 +44,7 @@ class TrainOptions:
     init: Path | None = None           # start from these weights (.safetensors), new optimiser
     batch: int | None = None
     crop: int | None = None
+    lr: float | None = None
     val_every: int | None = None
     val_count: int = 12
     data_summary: dict = dataclasses.field(default_factory=dict)
@@ -61,7 +63,7 @@ class Trainer:
         base = RECIPES[self.entry.name]
         self.recipe: Recipe = dataclasses.replace(
             base, batch=opts.batch or base.batch, crop=opts.crop or base.crop,
-            val_every=opts.val_every or base.val_every)
+            lr=opts.lr or base.lr, val_every=opts.val_every or base.val_every)
         multiple = self.entry.spec.pad_multiple
         if self.recipe.crop % multiple:
             raise TrainingError(f"--crop must be a multiple of {multiple} for {self.entry.name}")
@@ -205,12 +207,21 @@ class Trainer:
 
     def card(self, metrics: dict) -> dict:
         recipe = dataclasses.asdict(self.recipe)
-        return {"steps": self.step, "recipe": recipe, "seed": self.opts.seed,
+        card = {"steps": self.step, "recipe": recipe, "seed": self.opts.seed,
                 "device": _device_name(self.device),
                 "data": self.opts.data_summary or {"pairs": str(self.opts.pairs)},
                 "metrics": {"validation": metrics,
                             "validation_set": f"{self.opts.val_count} crops of 256x256 from "
                                               "held-out photos, synthetic camera shake"}}
+        if self.opts.init:
+            # Where this run started: the earlier weights and, from their card, their training.
+            earlier = Path(self.opts.init).with_suffix(".json")
+            card["init"] = {"weights": Path(self.opts.init).name, "sha256":
+                            models.registry.sha256_of(Path(self.opts.init))}
+            if earlier.is_file():
+                previous = json.loads(earlier.read_text())
+                card["init"] |= {k: previous.get(k) for k in ("steps", "recipe", "init")}
+        return card
 
 
 def _device_name(device: torch.device) -> str:
