@@ -124,7 +124,7 @@ class Trainer:
 
     def train_step(self) -> dict:
         blurred, sharp = self._batch()
-        r, stats = self.recipe, {}
+        r, stats, adversarial = self.recipe, {}, False
         if r.kind == "multistage":
             stages = self.net.forward_stages(self._to_model(blurred))
             loss = multistage_loss([self._from_model(s) for s in stages], sharp, r.edge_lambda)
@@ -149,7 +149,7 @@ class Trainer:
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
-        if r.kind == "gan" and adversarial:
+        if adversarial:
             d_loss = double_scale_loss(ragan_ls_discriminator_loss, self.disc(real_m),
                                        self.disc(fake.detach()))
             self.opt_d.zero_grad(set_to_none=True)
