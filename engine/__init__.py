@@ -1,1 +1,1 @@
-"""Running models on frames: backends, padding, the restorer; sources, pipeline and sinks."""
+"""Running models on frames: backends, the restorer; sources, pipeline and sinks."""

@@ -1,12 +1,11 @@
-"""Restores frames of any size with one model on one backend: pads to the model's multiple,
-runs the backend, crops back."""
+"""Restores frames of any size with one model on one backend (the backend's graph pads to the
+model's multiple and crops back)."""
 from __future__ import annotations
 
 import numpy as np
 
 import models
 from engine.backends import Backend, create_backend
-from engine.padding import pad_to_multiple
 
 
 class Restorer:
@@ -21,9 +20,7 @@ class Restorer:
 
     def restore_batch(self, frames: np.ndarray) -> np.ndarray:
         """uint8 N x H x W x 3 RGB frames of one size -> restored frames of the same size."""
-        height, width = frames.shape[1:3]
-        padded = pad_to_multiple(frames, self.model.spec.pad_multiple)
-        return self.backend.infer(padded)[:, :height, :width]
+        return self.backend.infer(frames)
 
     def restore(self, frame: np.ndarray) -> np.ndarray:
         """One uint8 H x W x 3 RGB frame."""

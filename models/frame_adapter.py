@@ -1,10 +1,12 @@
 """Wraps a restoration network so that it takes and returns what the video pipeline carries:
-uint8 RGB frames, N x H x W x 3. Normalisation to the model's range, the NHWC <-> NCHW layout
-change, clamping and rounding run inside the module (on the device, and inside an exported
-graph), so the host only moves uint8 bytes."""
+uint8 RGB frames, N x H x W x 3, of any size. Padding to the network's size multiple and
+cropping back, normalisation to the model's range, the NHWC <-> NCHW layout change, clamping
+and rounding all run inside the module (on the device, and inside an exported graph), so the
+host only moves uint8 bytes and every runtime accepts every frame size."""
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from models.registry import ModelSpec
@@ -14,13 +16,20 @@ class FrameAdapter(nn.Module):
     def __init__(self, network: nn.Module, spec: ModelSpec):
         super().__init__()
         self.network = network
+        self.multiple = spec.pad_multiple
         low, high = spec.input_range
         # Buffers, so that .half() / .to(device) move the constants with the network.
         self.register_buffer("step", torch.tensor((high - low) / 255.0), persistent=False)
         self.register_buffer("low", torch.tensor(low), persistent=False)
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        height, width = frames.shape[1], frames.shape[2]
         x = frames.permute(0, 3, 1, 2).to(self.step.dtype) * self.step + self.low
-        y = self.network(x)
+        # Replicate (not reflect) padding: valid for every size, even a side of 1 pixel, and
+        # the amounts stay symbolic in an exported graph.
+        pad_h = (self.multiple - height % self.multiple) % self.multiple
+        pad_w = (self.multiple - width % self.multiple) % self.multiple
+        x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
+        y = self.network(x)[:, :, :height, :width]
         y = ((y - self.low) / self.step).clamp(0, 255).round()
         return y.to(torch.uint8).permute(0, 2, 3, 1)

@@ -12,6 +12,6 @@ class Backend(Protocol):
     precision: str   # 'fp32', 'fp16'
 
     def infer(self, frames: np.ndarray) -> np.ndarray:
-        """Restore a batch: uint8 N x H x W x 3 RGB in (sides at the model's pad multiple),
+        """Restore a batch: uint8 N x H x W x 3 RGB in (any size; the graph pads and crops),
         uint8 N x H x W x 3 out. Frames do not influence each other."""
         ...
