@@ -10,11 +10,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from app.commands.options import add_restorer_options, restorer_from
 import models
-from engine.backends import BACKENDS
 from engine.errors import InputError
 from engine.evaluation import average, evaluate_pair
-from engine.restorer import Restorer
 from models.training.data import find_pairs
 
 COLUMNS = ["psnr_input", "psnr_output", "psnr_unsharp", "ssim_input", "ssim_output",
@@ -24,8 +23,7 @@ COLUMNS = ["psnr_input", "psnr_output", "psnr_unsharp", "ssim_input", "ssim_outp
 def register(subparsers) -> None:
     parser = subparsers.add_parser("eval", help="PSNR/SSIM on blur/ + sharp/ pairs")
     parser.add_argument("--pairs", type=Path, required=True, help="folder with blur/ and sharp/")
-    parser.add_argument("--model", default="fast")
-    parser.add_argument("--backend", default="torch", choices=sorted(BACKENDS))
+    add_restorer_options(parser)
     parser.add_argument("--json", action="store_true", help="print rows as JSON")
     parser.add_argument("--record", metavar="KEY",
                         help="store the averages in the model card under metrics.KEY")
@@ -36,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     pairs = find_pairs(args.pairs)
     if not pairs:
         raise InputError(f"{args.pairs}: no blur/ + sharp/ image pairs found")
-    restorer = Restorer(args.model, args.backend)
+    restorer = restorer_from(args)
     rows = []
     for blurred, sharp in tqdm(pairs, unit="pair", disable=None):
         try:

@@ -9,10 +9,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from engine.backends import BACKENDS
+from app.commands.options import add_restorer_options, restorer_from
 from engine.errors import InputError
 from engine.images import expand_inputs, read_image, write_png
-from engine.restorer import Restorer
 
 
 def register(subparsers) -> None:
@@ -21,8 +20,7 @@ def register(subparsers) -> None:
                         help="image files or folders of images")
     parser.add_argument("-o", "--output", required=True, type=Path, metavar="OUTDIR",
                         help="folder for the restored PNGs (created if missing)")
-    parser.add_argument("--model", default="fast", help="fast, quality or a full model name")
-    parser.add_argument("--backend", default="torch", choices=sorted(BACKENDS))
+    add_restorer_options(parser)
     parser.add_argument("-y", "--overwrite", action="store_true",
                         help="replace PNGs that already exist in OUTDIR")
     parser.set_defaults(run=run)
@@ -40,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.output.exists() and not args.output.is_dir():
         raise InputError(f"{args.output}: exists and is not a folder")
-    restorer = Restorer(args.model, args.backend)   # a missing model stops here, before output
+    restorer = restorer_from(args)   # a missing model stops here, before output
     print(f"restoring {len(paths)} image(s) with {restorer.description}", file=sys.stderr)
     args.output.mkdir(parents=True, exist_ok=True)
 

@@ -1,0 +1,56 @@
+"""`deblur bench --model --backend --size WxH --frames N [--json]`: latency median and p95,
+throughput and peak memory of a backend, and in the same run the reference path (eager fp32
+PyTorch, one frame at a time, as the original DeblurGAN-v2 predict script), with the ratio."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from app.commands.options import add_restorer_options
+from engine.bench import BenchRequest, run_benchmark
+from engine.errors import InputError
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x720' -> (1280, 720)."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise InputError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1280x720") from None
+    if width < 1 or height < 1:
+        raise InputError(f"--size {text!r}: width and height must be positive")
+    return width, height
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("bench", help="measure a backend against the reference path")
+    add_restorer_options(parser)
+    parser.add_argument("--size", default="640x360", help="frame size WxH (default 640x360)")
+    parser.add_argument("--frames", type=int, default=100, help="frames to time per path")
+    parser.add_argument("--batch", type=int, default=1, help="frames per backend call")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    width, height = parse_size(args.size)
+    if args.tile:
+        raise InputError("bench measures whole frames; --tile is not supported here")
+    request = BenchRequest(model=args.model, backend=args.backend, device=args.device,
+                           width=width, height=height, frames=args.frames, batch=args.batch)
+    print(f"benchmarking {args.model} at {width}x{height}, {args.frames} frames per path ...",
+          file=sys.stderr)
+    result = run_benchmark(request)
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    print(f"machine: {result['machine']}")
+    print(f"{'path':58} {'median ms':>10} {'p95 ms':>8} {'fps':>8} {'peak MiB':>9}")
+    for key in ("candidate", "reference"):
+        r = result[key]
+        print(f"{r['path'][:58]:58} {r['latency_ms_median']:10.1f} {r['latency_ms_p95']:8.1f} "
+              f"{r['fps']:8.2f} {r['peak_memory_mb']:9.0f}")
+    print(f"throughput ratio: {result['throughput_ratio']:.2f}x the reference path "
+          f"(memory: {result['candidate']['memory_kind']})")
+    return 0

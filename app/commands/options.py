@@ -1,0 +1,30 @@
+"""Command-line options shared by every command that restores frames: model, backend, device
+and tiling, and the Restorer they describe."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from engine.backends import AUTO, backend_choices
+from engine.restorer import Restorer
+from engine.tiling import TileOptions
+
+
+def add_restorer_options(parser: argparse.ArgumentParser, backend: str = AUTO) -> None:
+    parser.add_argument("--model", default="fast", help="fast, quality or a full model name")
+    parser.add_argument("--backend", default=backend, choices=backend_choices(),
+                        help=f"inference backend (default {backend}: the fastest available)")
+    parser.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: the backend's)")
+    parser.add_argument("--tile", type=int, metavar="N",
+                        help="process every frame in N x N tiles (default: only frames above "
+                             f"{TileOptions().max_pixels / 1e6:.1f} MP, in "
+                             f"{TileOptions().tile}-pixel tiles)")
+
+
+def restorer_from(args: argparse.Namespace) -> Restorer:
+    """The Restorer the options ask for; says on stderr what `auto` chose."""
+    tiles = TileOptions(tile=args.tile, max_pixels=0) if args.tile else TileOptions()
+    restorer = Restorer(args.model, args.backend, args.device, tiles)
+    if args.backend == AUTO:
+        print(f"deblur: backend auto -> {restorer.description}", file=sys.stderr)
+    return restorer
