@@ -7,3 +7,8 @@ class InputError(Exception):
 
 class BackendUnavailable(Exception):
     """A backend that this machine cannot run; the message says what to install or use."""
+
+
+class SourceLost(InputError):
+    """A live source that delivered frames and then stopped (camera unplugged, stream gone for
+    good). The pipeline ends as if the source had ended, and reports this message."""

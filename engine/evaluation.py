@@ -11,6 +11,7 @@ from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 from engine.errors import InputError
 from engine.images import read_image
 from engine.restorer import Restorer
+from engine.sources.file import FileSource
 
 
 def unsharp_mask(rgb: np.ndarray, sigma: float = 2.0, amount: float = 1.0) -> np.ndarray:
@@ -42,3 +43,34 @@ def evaluate_pair(restorer: Restorer, blurred_path: Path, sharp_path: Path) -> d
 def average(rows: list[dict]) -> dict:
     keys = [k for k in rows[0] if k != "image"]
     return {"image": "average", **{k: float(np.mean([r[k] for r in rows])) for k in keys}}
+
+
+class VideoScores:
+    """Mean per-frame PSNR of a video's input and restored frames against its ground truth,
+    read frame by frame from `reference` alongside the export (restored frames are scored
+    before encoding)."""
+
+    def __init__(self, reference: Path):
+        self.reference = FileSource(reference)
+        self._frames = iter(self.reference)
+        self.count, self._input, self._output = 0, 0.0, 0.0
+
+    def add(self, blurred: np.ndarray, restored: np.ndarray) -> None:
+        truth = next(self._frames, None)
+        if truth is None:
+            raise InputError(f"{self.reference.name}: has fewer frames than the input")
+        if truth.rgb.shape != blurred.shape:
+            raise InputError(f"{self.reference.name}: frame size {truth.rgb.shape[1]}x"
+                             f"{truth.rgb.shape[0]} differs from the input's "
+                             f"{blurred.shape[1]}x{blurred.shape[0]}")
+        self._input += peak_signal_noise_ratio(truth.rgb, blurred, data_range=255)
+        self._output += peak_signal_noise_ratio(truth.rgb, restored, data_range=255)
+        self.count += 1
+
+    def result(self) -> dict:
+        n = max(self.count, 1)
+        return {"frames": self.count, "psnr_input": self._input / n,
+                "psnr_output": self._output / n}
+
+    def close(self) -> None:
+        self.reference.close()

@@ -2,14 +2,13 @@
 keeping grey images grey and alpha channels untouched, and atomic PNG writes."""
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from engine.atomic import atomic_output
 from engine.errors import InputError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
@@ -64,15 +63,8 @@ def write_png(path: Path, rgb: np.ndarray, like: Image) -> None:
     ok, encoded = cv2.imencode(".png", pixels)
     if not ok:
         raise InputError(f"{path}: PNG encoding failed")
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png.part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(encoded.tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as temporary:
+        temporary.write_bytes(encoded.tobytes())
 
 
 def expand_inputs(inputs: list[Path]) -> tuple[list[Path], list[str]]:

@@ -1,0 +1,110 @@
+"""Audio and subtitle streams of the input carried into the output packet for packet, read
+alongside the video so the file stays interleaved and memory stays flat. A stream whose codec
+the output container cannot hold is re-encoded (audio) or left out (subtitles), and a note
+says so."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+
+from engine.sources.file import open_container
+
+AUDIO_FALLBACKS = ("aac", "libopus", "libvorbis", "libmp3lame", "flac", "pcm_s16le")
+
+
+def codec_id(name: str) -> int | None:
+    for mode in ("r", "w"):
+        try:
+            return av.Codec(name, mode).id
+        except (av.codec.codec.UnknownCodecError, ValueError):
+            continue
+    return None
+
+
+class _AudioReencoder:
+    """Decode one audio stream and encode it with a codec the container can hold (PyAV's
+    encoder resamples and re-frames as the codec needs)."""
+
+    def __init__(self, source: av.AudioStream, output: av.container.OutputContainer,
+                 codec: str):
+        self.stream = output.add_stream(codec, rate=source.rate)
+        self.stream.layout = source.layout
+        self.output = output
+
+    def mux(self, packet: av.Packet) -> None:
+        for frame in packet.decode():
+            frame.pts = None   # the encoder counts samples itself
+            self.output.mux(self.stream.encode(frame))
+
+    def flush(self) -> None:
+        self.output.mux(self.stream.encode(None))
+
+
+class StreamCopier:
+    def __init__(self, source: Path, output: av.container.OutputContainer, notes: list[str]):
+        self.input = open_container(source)
+        self.output = output
+        supported = {codec_id(name) for name in output.supported_codecs}
+        self.copies: dict[int, av.stream.Stream] = {}
+        self.reencoders: dict[int, _AudioReencoder] = {}
+        suffix = Path(output.name).suffix
+        for stream in self.input.streams:
+            if stream.type not in ("audio", "subtitle") or stream.codec_context is None:
+                continue
+            codec = stream.codec_context.name
+            label = f"{stream.type} stream #{stream.index} ({codec})"
+            if stream.codec_context.codec.id in supported:
+                copy = output.add_stream_from_template(stream)
+                copy.metadata.update(stream.metadata)
+                self.copies[stream.index] = copy
+            elif stream.type == "audio" and (target := self._audio_codec(supported)):
+                self.reencoders[stream.index] = _AudioReencoder(stream, output, target)
+                notes.append(f"{label}: a {suffix} file cannot hold {codec}; re-encoded to "
+                             f"{target}")
+            else:
+                notes.append(f"{label}: a {suffix} file cannot hold {codec}; left out "
+                             "(a .mkv output keeps it)")
+        streams = [s for s in self.input.streams if s.index in self.copies or
+                   s.index in self.reencoders]
+        self._packets = self.input.demux(streams) if streams else iter(())
+        self._held: av.Packet | None = None
+
+    def _audio_codec(self, supported: set[int | None]) -> str | None:
+        for name in (self.output.default_audio_codec, *AUDIO_FALLBACKS):
+            if codec_id(name) in supported:
+                try:
+                    av.Codec(name, "w")
+                    return name
+                except (av.codec.codec.UnknownCodecError, ValueError):
+                    continue
+        return None
+
+    def copy_until(self, seconds: float | None) -> None:
+        """Mux the input's packets up to `seconds` of presentation time (None: all)."""
+        while True:
+            packet = self._held if self._held is not None else next(self._packets, None)
+            self._held = None
+            if packet is None:
+                return
+            if packet.dts is None and packet.pts is None:
+                continue   # the demuxer's end-of-stream marker
+            stamp = packet.dts if packet.dts is not None else packet.pts
+            if seconds is not None and stamp * packet.time_base > seconds:
+                self._held = packet
+                return
+            index = packet.stream.index
+            if index in self.copies:
+                packet.stream = self.copies[index]
+                self.output.mux(packet)
+            else:
+                self.reencoders[index].mux(packet)
+
+    def finish(self) -> None:
+        self.copy_until(None)
+        for reencoder in self.reencoders.values():
+            reencoder.flush()
+        self.input.close()
+
+    def close(self) -> None:
+        self.input.close()

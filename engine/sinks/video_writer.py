@@ -1,0 +1,168 @@
+"""The encoder: restored RGB frames -> a video file through PyAV. Codec by name, container from
+the extension, every frame's pts kept (variable frame rate stays variable), colour matrix,
+range, primaries and transfer tagged, the input's audio and subtitles copied packet for
+packet. Written to a temporary file beside the target and renamed on close(); abort() (or an
+exception inside `with`) removes it."""
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+
+import av
+import numpy as np
+from av.video.reformatter import VideoReformatter
+
+from engine.atomic import PendingFile
+from engine.errors import InputError
+from engine.sinks.stream_copy import StreamCopier, codec_id
+from engine.video_colour import ColourTags, from_rgb, output_tags
+
+CODECS = ("libx264", "libx265", "libsvtav1", "prores_ks", "ffv1", "h264_nvenc", "hevc_nvenc")
+CRF_CODECS = {"libx264", "libx265", "libsvtav1", "libvpx-vp9", "libaom-av1"}
+DEFAULT_CRF = 18
+SUBSAMPLED = ("420", "422", "411", "440", "nv12", "nv16", "nv21", "p010", "p016", "p210")
+
+
+@cache
+def encoder_available(name: str) -> bool:
+    """Whether this machine can encode with `name`: the codec is in the FFmpeg build and, for
+    hardware encoders (NVENC), a small encoder actually opens."""
+    try:
+        codec = av.Codec(name, "w")
+    except (av.codec.codec.UnknownCodecError, ValueError):
+        return False
+    if codec.type != "video":
+        return False
+    if "nvenc" not in name:
+        return True
+    context = av.CodecContext.create(name, "w")
+    context.width, context.height, context.pix_fmt = 256, 256, "yuv420p"
+    context.time_base = Fraction(1, 25)
+    try:
+        context.open()
+        return True
+    except av.error.FFmpegError:
+        return False
+
+
+def available_codecs() -> list[str]:
+    return [name for name in CODECS if encoder_available(name)]
+
+
+def encoder_options(codec: str, crf: int | None) -> dict[str, str]:
+    if codec in CRF_CODECS:
+        return {"crf": str(DEFAULT_CRF if crf is None else crf)}
+    if "nvenc" in codec:
+        return {"rc": "vbr", "cq": str(DEFAULT_CRF if crf is None else crf), "preset": "p5"}
+    if crf is not None:
+        raise InputError(f"--crf does not apply to {codec} (it has no constant-quality mode)")
+    return {}
+
+
+def pixel_format(codec: str, width: int, height: int) -> str:
+    """yuv420p where the codec takes it (what every player plays), else the codec's first
+    format; full-resolution chroma (4:4:4) for odd sizes, which 4:2:0 cannot represent."""
+    formats = [f.name for f in av.Codec(codec, "w").video_formats or ()]
+    choice = "yuv420p" if "yuv420p" in formats or not formats else formats[0]
+    if (width % 2 or height % 2) and any(tag in choice for tag in SUBSAMPLED):
+        full = [f for f in formats if f.startswith("yuv444p")]
+        if not full:
+            raise InputError(f"{codec} cannot encode the odd frame size {width}x{height}; "
+                             "use --codec libx264 or ffv1")
+        choice = full[0]
+    return choice
+
+
+class VideoWriter:
+    def __init__(self, target: Path, *, time_base: Fraction, rate: Fraction | None,
+                 codec: str = "libx264", crf: int | None = None, colour: ColourTags | None = None,
+                 copy_from: Path | None = None):
+        if not encoder_available(codec):
+            raise InputError(f"codec {codec!r} is not available on this machine; available: "
+                             f"{', '.join(available_codecs())}")
+        self.target, self.codec, self.time_base, self.rate = Path(target), codec, time_base, rate
+        self.options = encoder_options(codec, crf)
+        self.source_colour, self.copy_from = colour, copy_from
+        self.notes: list[str] = []   # what was changed to make the output possible
+        self.frames = 0
+        self.pending = PendingFile(self.target)
+        try:
+            self.container = av.open(str(self.pending.path), "w")
+        except ValueError:
+            self.pending.discard()
+            raise InputError(f"{self.target}: cannot tell the container format from the "
+                             f"extension {self.target.suffix!r}") from None
+        if codec_id(codec) not in {codec_id(n) for n in self.container.supported_codecs}:
+            self.abort()
+            raise InputError(f"{self.target}: a {self.target.suffix} file cannot hold {codec} "
+                             "video; choose another extension (.mkv holds everything)")
+        self.stream: av.VideoStream | None = None
+        self.copier: StreamCopier | None = None
+        self._reformatter = VideoReformatter()
+        self._last_pts: int | None = None
+
+    def _start(self, width: int, height: int) -> None:
+        """Add the streams once the first frame gives the size (the header follows)."""
+        stream = self.container.add_stream(self.codec, rate=self.rate, options=self.options)
+        stream.width, stream.height = width, height
+        stream.pix_fmt = pixel_format(self.codec, width, height)
+        stream.time_base = stream.codec_context.time_base = self.time_base
+        self.colour = output_tags(self.source_colour, height)
+        context = stream.codec_context
+        context.colorspace, context.color_range = self.colour.matrix, self.colour.range
+        context.color_primaries, context.color_trc = self.colour.primaries, self.colour.trc
+        if stream.pix_fmt != "yuv420p":
+            self.notes.append(f"encoded as {stream.pix_fmt} ({self.codec}, {width}x{height})")
+        self.stream = stream
+        if self.copy_from is not None:
+            self.copier = StreamCopier(self.copy_from, self.container, self.notes)
+
+    def write(self, rgb: np.ndarray, pts: int) -> None:
+        """Encode one frame at `pts` (time_base units). A pts that does not increase (a glitch
+        in the source) is moved one tick past the previous one: the encoder requires order."""
+        if self.stream is None:
+            self._start(rgb.shape[1], rgb.shape[0])
+        if self._last_pts is not None and pts <= self._last_pts:
+            pts = self._last_pts + 1
+        frame = from_rgb(rgb, self.stream.pix_fmt, self.colour, self._reformatter)
+        frame.pts, frame.time_base = pts, self.time_base
+        self.container.mux(self.stream.encode(frame))
+        self._last_pts = pts
+        self.frames += 1
+        if self.copier is not None:
+            self.copier.copy_until(float(pts * self.time_base))
+
+    def close(self) -> None:
+        """Flush the encoder, copy the rest of the sound, finish the file and rename it."""
+        if self.stream is None:
+            self.abort()
+            raise InputError(f"{self.target}: no frames to write")
+        try:
+            self.container.mux(self.stream.encode(None))
+            if self.copier is not None:
+                self.copier.finish()
+            self.container.close()
+        except BaseException:
+            self.abort()
+            raise
+        self.pending.commit()
+
+    def abort(self) -> None:
+        """Stop and remove the temporary file; the target is left as it was."""
+        for closable in (self.copier, self.container):
+            try:
+                if closable is not None:
+                    closable.close()
+            except (av.error.FFmpegError, OSError):
+                pass
+        self.pending.discard()
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()

@@ -1,0 +1,85 @@
+"""A whole export: source -> pipeline (restoring) -> encoder, optionally composing before/after
+pictures and scoring against a ground-truth video. The output appears only when everything
+succeeded; on an error or Ctrl-C the temporary file is removed."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.errors import InputError
+from engine.evaluation import VideoScores
+from engine.frames import Frame
+from engine.pipeline import Pipeline, Process
+from engine.sinks.compare import compose
+from engine.sinks.video_writer import VideoWriter
+from engine.sources import Source
+from engine.stats import PipelineStats
+
+
+@dataclass
+class ExportSettings:
+    codec: str = "libx264"
+    crf: int | None = None           # None: the codec's default quality (crf 18 for x264)
+    compare: str | None = None       # 'side-by-side' or 'split'
+    batch_size: int = 1
+    duration: float | None = None    # seconds of a live source to record
+    reference: Path | None = None    # ground-truth video for PSNR
+
+
+@dataclass
+class ExportResult:
+    output: Path
+    stats: PipelineStats
+    notes: list[str] = field(default_factory=list)   # what was adapted (audio re-encoded, ...)
+    scores: dict | None = None                       # PSNR against the reference
+
+
+def check_target(output: Path, overwrite: bool, source: Path | None = None) -> None:
+    """Refuse early (before any model loads) an output that cannot or must not be written."""
+    output = Path(output)
+    if output.is_dir():
+        raise InputError(f"{output}: is a directory; give a file name such as out.mp4")
+    if not output.parent.is_dir():
+        raise InputError(f"{output.parent}: no such folder for the output")
+    if source is not None and output.exists() and output.resolve() == Path(source).resolve():
+        raise InputError(f"{output}: the output would replace the input; choose another name")
+    if output.exists() and not overwrite:
+        raise InputError(f"{output}: exists; pass -y to overwrite")
+
+
+def default_batch(device: str) -> int:
+    """Batch frames where the backend gains from it: a GPU does; a CPU only adds latency."""
+    return 4 if device.startswith("cuda") else 1
+
+
+def export_video(source: Source, output: Path, process: Process, settings: ExportSettings,
+                 on_output: Callable[[PipelineStats], None] | None = None) -> ExportResult:
+    writer = VideoWriter(output, time_base=source.time_base, rate=source.rate,
+                         codec=settings.codec, crf=settings.crf, colour=source.colour,
+                         copy_from=getattr(source, "path", None))
+    scores = None
+    try:
+        scores = VideoScores(settings.reference) if settings.reference else None
+
+        def sink(frame: Frame, restored) -> None:
+            picture = compose(settings.compare, frame.rgb, restored) if settings.compare \
+                else restored
+            writer.write(picture, frame.pts)
+            if scores is not None:
+                scores.add(frame.rgb, restored)
+
+        pipeline = Pipeline(source, process, sink, batch_size=settings.batch_size,
+                            duration=settings.duration, on_output=on_output)
+        stats = pipeline.run()
+        if stats.frames_out == 0:
+            raise InputError(f"{source.name}: no video frame could be decoded")
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        if scores is not None:
+            scores.close()
+    return ExportResult(Path(output), stats, writer.notes,
+                        scores.result() if scores is not None else None)
