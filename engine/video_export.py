@@ -12,7 +12,7 @@ from engine.evaluation import VideoScores
 from engine.frames import Frame
 from engine.pipeline import Pipeline, Process
 from engine.sinks.compare import compose
-from engine.sinks.video_writer import VideoWriter
+from engine.sinks.video_writer import VideoWriter, check_output
 from engine.sources import Source
 from engine.stats import PipelineStats
 
@@ -35,9 +35,11 @@ class ExportResult:
     scores: dict | None = None                       # PSNR against the reference
 
 
-def check_target(output: Path, overwrite: bool, source: Path | None = None) -> None:
+def check_target(output: Path, overwrite: bool, source: Path | None = None,
+                 codec: str = "libx264", crf: int | None = None) -> None:
     """Refuse early (before any model loads) an output that cannot or must not be written."""
     output = Path(output)
+    check_output(output, codec, crf)
     if output.is_dir():
         raise InputError(f"{output}: is a directory; give a file name such as out.mp4")
     if not output.parent.is_dir():

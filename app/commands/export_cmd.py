@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("export needs exactly one of INPUT, --camera N or --url URL")
     if live and not args.duration:
         raise InputError("recording a camera or stream needs --duration SECONDS")
-    check_target(args.output, args.overwrite, args.input)
+    check_target(args.output, args.overwrite, args.input, args.codec, args.crf)
     source = open_source(args.input, camera=args.camera, url=args.url)
     try:
         restorer = restorer_from(args)

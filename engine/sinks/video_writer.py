@@ -5,6 +5,7 @@ packet. Written to a temporary file beside the target and renamed on close(); ab
 exception inside `with`) removes it."""
 from __future__ import annotations
 
+import io
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
@@ -74,29 +75,41 @@ def pixel_format(codec: str, width: int, height: int) -> str:
     return choice
 
 
+def check_output(target: Path, codec: str, crf: int | None) -> None:
+    """Refuse, before anything is written or loaded, a codec this machine lacks, a --crf the
+    codec has no use for, or an extension naming no container or one that cannot hold the
+    codec. The container is guessed from the name on an in-memory file."""
+    target = Path(target)
+    if not encoder_available(codec):
+        raise InputError(f"codec {codec!r} is not available on this machine; available: "
+                         f"{', '.join(available_codecs())}")
+    encoder_options(codec, crf)
+    probe = io.BytesIO()
+    probe.name = target.name
+    try:
+        container = av.open(probe, "w")
+    except ValueError:
+        raise InputError(f"{target}: cannot tell the container format from the extension "
+                         f"{target.suffix!r}") from None
+    with container:
+        holds = codec_id(codec) in {codec_id(name) for name in container.supported_codecs}
+    if not holds:
+        raise InputError(f"{target}: a {target.suffix} file cannot hold {codec} video; choose "
+                         "another extension (.mkv holds everything)")
+
+
 class VideoWriter:
     def __init__(self, target: Path, *, time_base: Fraction, rate: Fraction | None,
                  codec: str = "libx264", crf: int | None = None, colour: ColourTags | None = None,
                  copy_from: Path | None = None):
-        if not encoder_available(codec):
-            raise InputError(f"codec {codec!r} is not available on this machine; available: "
-                             f"{', '.join(available_codecs())}")
+        check_output(target, codec, crf)
         self.target, self.codec, self.time_base, self.rate = Path(target), codec, time_base, rate
         self.options = encoder_options(codec, crf)
         self.source_colour, self.copy_from = colour, copy_from
         self.notes: list[str] = []   # what was changed to make the output possible
         self.frames = 0
         self.pending = PendingFile(self.target)
-        try:
-            self.container = av.open(str(self.pending.path), "w")
-        except ValueError:
-            self.pending.discard()
-            raise InputError(f"{self.target}: cannot tell the container format from the "
-                             f"extension {self.target.suffix!r}") from None
-        if codec_id(codec) not in {codec_id(n) for n in self.container.supported_codecs}:
-            self.abort()
-            raise InputError(f"{self.target}: a {self.target.suffix} file cannot hold {codec} "
-                             "video; choose another extension (.mkv holds everything)")
+        self.container = av.open(str(self.pending.path), "w")
         self.stream: av.VideoStream | None = None
         self.copier: StreamCopier | None = None
         self._reformatter = VideoReformatter()
