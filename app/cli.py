@@ -4,15 +4,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.commands import (bench_cmd, data_cmd, eval_cmd, export_cmd, grid_cmd, image_cmd,
-                          models_cmd, synth_cmd, train_cmd)
+from app.commands import (bench_cmd, data_cmd, engine_cmd, eval_cmd, export_cmd, grid_cmd,
+                          image_cmd, models_cmd, onnx_cmd, synth_cmd, train_cmd)
 from engine.errors import BackendUnavailable, InputError
+from export.errors import ExportError
 from models import ModelError
 from models.training.errors import FetchError, TrainingError
 
 COMMANDS = (models_cmd, image_cmd, data_cmd, train_cmd, eval_cmd, grid_cmd, synth_cmd,
-            bench_cmd, export_cmd)
-USER_ERRORS = (ModelError, InputError, BackendUnavailable, FetchError, TrainingError)
+            bench_cmd, export_cmd, onnx_cmd, engine_cmd)
+USER_ERRORS = (ModelError, InputError, BackendUnavailable, FetchError, TrainingError,
+               ExportError)
 
 
 def build_parser() -> argparse.ArgumentParser:

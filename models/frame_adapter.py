@@ -13,10 +13,13 @@ from models.registry import ModelSpec
 
 
 class FrameAdapter(nn.Module):
-    def __init__(self, network: nn.Module, spec: ModelSpec):
+    def __init__(self, network: nn.Module, spec: ModelSpec, float_output: bool = False):
         super().__init__()
         self.network = network
         self.multiple = spec.pad_multiple
+        # Unrounded [0, 1] output instead of uint8: lets export verification compare graphs
+        # more finely than one uint8 step (1/255), which a rounding flip would exceed.
+        self.float_output = float_output
         low, high = spec.input_range
         # Buffers, so that .half() / .to(device) move the constants with the network.
         self.register_buffer("step", torch.tensor((high - low) / 255.0), persistent=False)
@@ -31,5 +34,7 @@ class FrameAdapter(nn.Module):
         pad_w = (self.multiple - width % self.multiple) % self.multiple
         x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
         y = self.network(x)[:, :, :height, :width]
-        y = ((y - self.low) / self.step).clamp(0, 255).round()
-        return y.to(torch.uint8).permute(0, 2, 3, 1)
+        y = ((y - self.low) / self.step).clamp(0, 255)
+        if self.float_output:
+            return (y / 255).permute(0, 2, 3, 1)
+        return y.round().to(torch.uint8).permute(0, 2, 3, 1)

@@ -5,11 +5,14 @@ CPU — and takes the first that can run here; `auto_choice` says what it skippe
 from __future__ import annotations
 
 from engine.backends.base import Backend
+from engine.backends.onnxruntime_backend import OnnxRuntimeBackend
+from engine.backends.tensorrt_backend import TensorRTBackend
 from engine.backends.torch_backend import TorchBackend
 from engine.errors import BackendUnavailable
 from models import LoadedModel
 
-BACKENDS = {"torch": TorchBackend}
+BACKENDS = {"torch": TorchBackend, "onnxruntime": OnnxRuntimeBackend,
+            "tensorrt": TensorRTBackend}
 AUTO = "auto"
 # (backend, device) in the order `auto` tries them; None lets the backend pick its device.
 AUTO_ORDER = (("tensorrt", "cuda"), ("torch", "cuda"), ("onnxruntime", None), ("torch", "cpu"))
