@@ -69,15 +69,16 @@ class Pipeline:
 
     def _read(self) -> None:
         frames = iter(self.source)
-        deadline = None
+        start = None
         try:
             for frame in frames:
                 if self.stop_event.is_set():
                     break
-                if self.duration is not None:
-                    deadline = deadline or frame.t_captured + self.duration
-                    if frame.t_captured >= deadline:
-                        break
+                # Duration in the source's own time: a live stream's backlog read in a burst
+                # counts for the time it covers, not for the moment it arrived.
+                start = frame.time if start is None else start
+                if self.duration is not None and frame.time - start >= self.duration:
+                    break
                 self.stats.frames_in += 1
                 self.stats.corrupt = self.source.corrupt
                 self.decoded.put(frame)

@@ -48,9 +48,12 @@ def run(args: argparse.Namespace) -> int:
     if live and not args.duration:
         raise InputError("recording a camera or stream needs --duration SECONDS")
     check_target(args.output, args.overwrite, args.input, args.codec, args.crf)
-    source = open_source(args.input, camera=args.camera, url=args.url)
+    # A file or camera is opened first, so a bad one is named before the model loads; a
+    # stream last, so that FFmpeg's receive buffer does not fill with stale frames meanwhile.
+    source = None if args.url else open_source(args.input, camera=args.camera)
     try:
         restorer = restorer_from(args)
+        source = source or open_source(url=args.url)
         for note in getattr(source, "notes", []):
             print(f"deblur: {note}", file=sys.stderr)
         print(f"restoring {source.name} with {restorer.description} -> {args.output}",
@@ -62,7 +65,8 @@ def run(args: argparse.Namespace) -> int:
             result = export_video(source, args.output, restorer.restore_batch, settings,
                                   on_output=lambda stats: _progress(bar, stats))
     finally:
-        source.close()
+        if source is not None:
+            source.close()
     for note in result.notes:
         print(f"deblur: {note}", file=sys.stderr)
     print(f"{result.stats.summary()} -> {result.output}", file=sys.stderr)

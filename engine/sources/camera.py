@@ -49,14 +49,18 @@ class CameraSource:
     colour = None   # OpenCV hands over RGB already; the recording gets the default tags
 
     def __init__(self, index: int, width: int | None = None, height: int | None = None,
-                 fps: float | None = None, capture_factory: Callable[[int], Capture] = open_capture):
+                 fps: float | None = None,
+                 capture_factory: Callable[[int], Capture] | None = None):
         self.name = f"camera {index}"
         self.corrupt = 0
-        self.capture = capture_factory(index)
+        self.capture = (capture_factory or open_capture)(index)
         if not self.capture.isOpened():
             self.capture.release()
             raise InputError(f"{self.name}: cannot be opened (absent, or busy in another program)")
         self.notes = self._configure(width, height, fps)
+        if not any(self.capture.read()[0] for _ in range(FAILED_READS_BEFORE_LOST)):
+            self.capture.release()   # a camera that opens but never delivers (busy, broken)
+            raise InputError(f"{self.name}: opened but delivers no frames")
         granted = self.capture.get(cv2.CAP_PROP_FPS)
         self.rate: Fraction | None = Fraction(granted).limit_denominator(1001) if granted > 0 \
             else None
@@ -79,8 +83,8 @@ class CameraSource:
         return notes
 
     def __iter__(self) -> Iterator[Frame]:
-        """Read as fast as the camera delivers (the pipeline keeps only the newest frame).
-        A camera that never delivers is an InputError; one that stops is SourceLost."""
+        """Read as fast as the camera delivers (the pipeline keeps only the newest frame);
+        a camera that stops delivering is SourceLost."""
         index, failures, t0 = 0, 0, None
         while True:
             ok, bgr = self.capture.read()
@@ -88,8 +92,6 @@ class CameraSource:
             if not ok or bgr is None:
                 failures += 1
                 if failures >= FAILED_READS_BEFORE_LOST:
-                    if index == 0:
-                        raise InputError(f"{self.name}: opened but delivers no frames")
                     raise SourceLost(f"{self.name}: stopped delivering frames after {index} "
                                      "(unplugged?)")
                 continue

@@ -37,12 +37,14 @@ class StreamSource(DecodeCounter):
         self.time_base: Fraction = self.stream.time_base or Fraction(1, 90000)
         self.rate: Fraction | None = self.stream.average_rate or self.stream.guessed_rate
 
-    def _connect(self) -> tuple[av.container.InputContainer, av.VideoStream]:
+    def _connect(self, open_timeout: float | None = None) -> tuple[av.container.InputContainer,
+                                                                  av.VideoStream]:
+        open_timeout = open_timeout or self.open_timeout
         try:
             container = av.open(self.name, options=dict(LIVE_OPTIONS), metadata_errors="ignore",
-                                timeout=(self.open_timeout, self.read_timeout))
+                                timeout=(open_timeout, self.read_timeout))
         except av.error.ExitError:
-            raise InputError(f"{self.name}: no stream arrived within {self.open_timeout:g} s"
+            raise InputError(f"{self.name}: no stream arrived within {open_timeout:g} s"
                              ) from None
         except av.error.FFmpegError as exc:
             raise InputError(f"{self.name}: cannot be opened ({exc.strerror})") from None
@@ -83,7 +85,7 @@ class StreamSource(DecodeCounter):
         for attempt in range(self.reconnects):
             time.sleep(min(0.5 * 2 ** attempt, 4.0))
             try:
-                self.container, self.stream = self._connect()
+                self.container, self.stream = self._connect(self.read_timeout)
                 self.reconnections += 1
                 return
             except InputError:
