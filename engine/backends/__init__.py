@@ -1,7 +1,7 @@
 """Inference backends by name. Each takes uint8 N x H x W x 3 frames and returns the same.
 
 `auto` tries them fastest first — tensorrt (CUDA), torch on CUDA, onnxruntime, torch on the
-CPU — and takes the first that can run here; `auto_choice` says what it skipped and why."""
+CPU — and takes the first that can run here; the backend it returns lists in `auto_skipped` what was passed over and why."""
 from __future__ import annotations
 
 from engine.backends.base import Backend
