@@ -5,14 +5,14 @@ import argparse
 import sys
 
 from app.commands import (bench_cmd, data_cmd, engine_cmd, eval_cmd, export_cmd, grid_cmd,
-                          image_cmd, models_cmd, onnx_cmd, synth_cmd, train_cmd)
+                          image_cmd, models_cmd, onnx_cmd, play_cmd, synth_cmd, train_cmd)
 from engine.errors import BackendUnavailable, InputError
 from export.errors import ExportError
 from models import ModelError
 from models.training.errors import FetchError, TrainingError
 
 COMMANDS = (models_cmd, image_cmd, data_cmd, train_cmd, eval_cmd, grid_cmd, synth_cmd,
-            bench_cmd, export_cmd, onnx_cmd, engine_cmd)
+            bench_cmd, export_cmd, onnx_cmd, engine_cmd, play_cmd)
 USER_ERRORS = (ModelError, InputError, BackendUnavailable, FetchError, TrainingError,
                ExportError)
 

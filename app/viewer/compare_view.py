@@ -134,8 +134,9 @@ class CompareView(QWidget):
         """Zoom keeping the image point under `anchor` (default: the pane centre) in place."""
         if self.pictures is None:
             return
-        if scale <= self.fit_scale():
-            self.fit()
+        fit = self.fit_scale()
+        if scale < min(fit, 1.0) or abs(scale - fit) < 1e-6:   # 1:1 stays reachable for
+            self.fit()                                          # pictures smaller than the pane
             return
         scale = min(scale, MAX_ZOOM)
         pane = self._pane_at(anchor) if anchor is not None else self.panes()[0]

@@ -187,6 +187,8 @@ class Player(QObject):
         self._running: Pipeline | None = None
         self._dropped_before = 0
         self._last: Shown | None = None
+        self._position = 0   # the frame the user is at: shown, or asked for by a seek/step
+        self._pending: _Restart | None = None   # a restart asked for earlier in this drain
         self._clock = _Clock()
         self._writer: VideoWriter | None = None
         self._record_zero: int | None = None
@@ -335,7 +337,7 @@ class Player(QObject):
 
     def _publish(self, frame: Frame, restored: np.ndarray) -> None:
         shown = Shown(frame, restored, getattr(restored, "made_by", ""))
-        self._last = shown
+        self._last, self._position = shown, frame.index
         self._published += 1
         pipeline = self._running
         in_flight = pipeline.decoded.dropped + pipeline.restored.dropped if pipeline else 0
@@ -353,9 +355,14 @@ class Player(QObject):
                 self._cond.wait(wait)
             commands = list(self._commands)
             self._commands.clear()
-        restart = None
+        restart = self._pending = None
         for name, argument in commands:
-            restart = getattr(self, f"_do_{name}")(argument) or restart
+            asked = getattr(self, f"_do_{name}")(argument)
+            if asked is not None:
+                restart = self._pending = asked
+                if asked.opener is None:
+                    self._position = asked.start   # two quick steps back go back two
+        self._pending = None
         if commands:
             self._emit_state()
         if restart is not None:
@@ -379,8 +386,7 @@ class Player(QObject):
         self._playing = True
         self._clock.reset()
         if self._running is None and self._info is not None and not self._info.live:
-            start = 0 if self._at_end or self._last is None else self._last.frame.index + 1
-            return _Restart(start, show_one=False)
+            return _Restart(0 if self._at_end else self._position + 1, show_one=False)
         return None
 
     def _do_pause(self, _=None) -> None:
@@ -401,12 +407,13 @@ class Player(QObject):
         if self._info is None or not self._info.seekable:
             return None
         self._playing = False
-        if delta > 0:   # let the frame held at the sink through (none is held at the end)
+        if delta > 0 and self._pending is None:
+            # let the frame held at the sink through (none is held at the end)
             if self._running is not None:
-                self._step_credit += 1
+                self._step_credit += delta
             return None
-        target = (self._last.frame.index if self._last else 0) + delta
-        return _Restart(target) if target >= 0 else None
+        target = self._position + delta
+        return self._do_seek(target) if target >= 0 else None
 
     def _do_loop(self, loop: bool) -> None:
         self._loop = bool(loop)
@@ -457,6 +464,7 @@ class Player(QObject):
         self._stop_recording()
         self._close_source()
         self._info, self._last, self._at_end, self._start = None, None, False, None
+        self._position = 0
         try:
             source = opener()
         except Exception as exc:

@@ -73,7 +73,10 @@ class ViewerWindow(QMainWindow):
         action.setShortcuts([QKeySequence(k) for k in ([keys] if isinstance(keys, str)
                                                        else keys)])
         action.setCheckable(checkable)
-        (action.toggled if checkable else action.triggered).connect(slot)
+        if checkable:
+            action.toggled.connect(slot)
+        else:   # triggered's `checked` argument would land in the slot's optional parameters
+            action.triggered.connect(lambda _checked=False: slot())
         menu.addAction(action)
         self.addAction(action)   # shortcuts work with the menu bar hidden (full screen)
         return action

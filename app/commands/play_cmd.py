@@ -1,0 +1,76 @@
+"""`deblur play [FILE | --camera N | --url URL] [--model] [--backend]`: the Qt viewer, blurred
+and restored side by side. `--measure-responsiveness SECONDS` plays the clip (the bundled
+sample by default) without a person and prints the event loop's timer lateness and the
+decoded/processed/displayed rates; `--screenshot PNG` saves both compare modes and quits."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from app.commands.options import add_restorer_options
+from engine.bench import SAMPLE_CLIP
+from engine.errors import InputError
+from engine.tiling import TileOptions
+
+SCREENSHOT_AFTER_FRAMES = 8   # let the stats overlay fill before the picture is taken
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("play", help="watch blurred and restored side by side (Qt)")
+    parser.add_argument("input", nargs="?", type=Path, metavar="FILE", help="video file")
+    parser.add_argument("--camera", type=int, metavar="N", help="open camera N instead")
+    parser.add_argument("--url", help="open a stream (rtsp://, udp://, http(s)://) instead")
+    add_restorer_options(parser)
+    parser.add_argument("--split", action="store_true", help="start in split-wipe mode")
+    parser.add_argument("--measure-responsiveness", type=float, metavar="SECONDS",
+                        help="play offscreen for SECONDS and report event-loop lateness and "
+                             "frame rates (default clip: the bundled sample)")
+    parser.add_argument("--screenshot", type=Path, metavar="PNG",
+                        help="play offscreen, save both compare modes to PNG and quit")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if sum(x is not None for x in (args.input, args.camera, args.url)) > 1:
+        raise InputError("play takes at most one of FILE, --camera N or --url URL")
+    unattended = args.measure_responsiveness is not None or args.screenshot is not None
+    if unattended:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get(
+            "WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
+        raise InputError("no display to open the viewer on (DISPLAY is not set); run it in a "
+                         "desktop session, or QT_QPA_PLATFORM=offscreen for a headless check")
+    # Qt is imported only here: the other commands never load it.
+    from PyQt6.QtWidgets import QApplication
+
+    from app.viewer.automation import measure_responsiveness, run_until, save_screenshot
+    from app.viewer.player import RestorerSettings
+    from app.viewer.window import ViewerWindow
+
+    app = QApplication.instance() or QApplication(["deblur"])
+    tiles = TileOptions(tile=args.tile, max_pixels=0) if args.tile else TileOptions()
+    window = ViewerWindow(RestorerSettings(args.model, args.backend, args.device, tiles))
+    window.split_action.setChecked(args.split)
+    window.show()
+    if args.camera is not None:
+        window.open_camera(args.camera)
+    elif args.url is not None:
+        window.open_url(args.url)
+    elif args.input is not None or unattended:
+        window.open_file(args.input or SAMPLE_CLIP)
+    try:
+        if args.measure_responsiveness is not None:
+            print(measure_responsiveness(window, args.measure_responsiveness).report())
+        elif args.screenshot is not None:
+            if not run_until(lambda: window.player.stats.displayed.count
+                             >= SCREENSHOT_AFTER_FRAMES, 180):
+                raise InputError(f"nothing to screenshot: {window.banner.text or 'no frames'}")
+            print(f"saved {save_screenshot(window, args.screenshot)}", file=sys.stderr)
+        else:
+            app.exec()
+    finally:
+        window.close()
+        window.player.wait(10)
+    return 0

@@ -1,0 +1,85 @@
+"""The viewer on the bundled sample: it plays every frame in order, seeks, steps back and
+forward frame-accurately (the pixels are those of the decoded frame), loops and pauses at the
+end; the keyboard drives the compare view."""
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QAbstractSlider
+
+from app.viewer.compare_view import SIDE_BY_SIDE, SPLIT
+from engine.sources.file import FileSource
+from tests.viewer_fixtures import (SAMPLE, WAIT_MS, shown_indices, small_clip,  # noqa: F401
+                                   viewer, wait_for_frame)
+
+
+def decoded(path, index: int) -> np.ndarray:
+    source = FileSource(path)
+    try:
+        return next(iter(source.frames(index))).rgb
+    finally:
+        source.close()
+
+
+def test_sample_plays_seeks_and_steps_frame_accurately(viewer, qtbot):
+    seen = shown_indices(viewer)
+    viewer.open_file(SAMPLE)
+    qtbot.waitUntil(lambda: len(seen) >= 6, timeout=WAIT_MS)
+    assert seen[:6] == list(range(6))              # every frame, in order, none skipped
+    assert viewer.info.frame_count == 190 and viewer.slider.maximum() == 189
+    assert viewer.shown.restored.shape == (360, 640, 3)
+    assert "deblurganv2-mobilenet-dsc on torch" in viewer.shown.made_by
+
+    qtbot.keyClick(viewer, Qt.Key.Key_Space)       # pause
+    qtbot.waitUntil(lambda: not viewer.state.playing, timeout=WAIT_MS)
+    viewer.slider.setSliderPosition(100)           # as a drag of the slider does
+    viewer.slider.triggerAction(QAbstractSlider.SliderAction.SliderMove)
+    wait_for_frame(qtbot, viewer, 100)
+    assert viewer.time_label.text().startswith("00:04.00 / 00:07.60")
+    assert np.array_equal(viewer.shown.frame.rgb, decoded(SAMPLE, 100))
+
+    qtbot.keyClick(viewer, Qt.Key.Key_Right)
+    wait_for_frame(qtbot, viewer, 101)
+    qtbot.keyClick(viewer, Qt.Key.Key_Left)
+    qtbot.keyClick(viewer, Qt.Key.Key_Left)
+    wait_for_frame(qtbot, viewer, 99)
+    assert np.array_equal(viewer.shown.frame.rgb, decoded(SAMPLE, 99))
+    assert viewer.slider.value() == 99 and not viewer.state.playing
+    assert viewer.player.stats.dropped == 0
+
+
+def test_loop_restarts_and_without_loop_playback_stops_at_the_end(viewer, qtbot, small_clip):
+    seen = shown_indices(viewer)
+    viewer.open_file(small_clip)
+    qtbot.keyClick(viewer, Qt.Key.Key_L)
+    qtbot.waitUntil(lambda: viewer.state.loop, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: seen.count(0) >= 2, timeout=WAIT_MS)    # went round once
+    assert seen[:13] == [*range(12), 0]
+    viewer.loop_action.setChecked(False)
+    qtbot.waitUntil(lambda: viewer.state.at_end, timeout=WAIT_MS)
+    assert seen[-1] == 11 and not viewer.state.playing
+    viewer.player.play()                            # from the end, play starts again
+    qtbot.waitUntil(lambda: seen[-1] != 11, timeout=WAIT_MS)
+    assert seen[-1] in (0, 1)
+
+
+def test_keys_switch_compare_mode_zoom_help_and_full_screen(viewer, qtbot, small_clip):
+    viewer.open_file(small_clip)
+    wait_for_frame(qtbot, viewer, 0)
+    assert viewer.view.mode == SIDE_BY_SIDE
+    qtbot.keyClick(viewer, Qt.Key.Key_S)
+    assert viewer.view.mode == SPLIT and viewer.split_action.isChecked()
+    qtbot.keyClick(viewer, Qt.Key.Key_A)
+    assert viewer.view.swapped
+    qtbot.keyClick(viewer, Qt.Key.Key_1)
+    assert viewer.view.scale() == 1.0
+    qtbot.keyClick(viewer, Qt.Key.Key_0)
+    assert viewer.view.zoom is None
+    qtbot.keyClick(viewer, Qt.Key.Key_F1)
+    assert viewer.help.isVisible() and "Step one frame back" in viewer.help.text()
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+    assert not viewer.help.isVisible()
+    qtbot.keyClick(viewer, Qt.Key.Key_F)
+    qtbot.waitUntil(viewer.isFullScreen, timeout=5000)
+    qtbot.keyClick(viewer, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not viewer.isFullScreen(), timeout=5000)
