@@ -32,23 +32,22 @@ EXPORTER_VERSION = 1  # bump when the exported graph changes: invalidates cached
 INPUT_NAME, OUTPUT_NAME = "frames", "restored"
 PRECISIONS = ("fp32", "fp16")
 # Batch 2, height and width multiples of 8 but not of 32, so no model sees a special size.
-TRACE_SHAPE = (2, 72, 104, 3)
+TRACE_SHAPE = (2, 40, 56, 3)
 _DYNAMIC_AXES = {0: "batch", 1: "height", 2: "width"}
 
 
-def frame_module(model: LoadedModel, precision: str, float_output: bool = False) -> nn.Module:
+def frame_module(model: LoadedModel, precision: str) -> nn.Module:
     """FrameAdapter around a copy of the network (so .half() leaves the caller's model fp32)."""
     if precision not in PRECISIONS:
         raise ExportError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     network = copy.deepcopy(model.module).cpu().eval()
-    adapter = FrameAdapter(network, model.spec, float_output=float_output).eval()
+    adapter = FrameAdapter(network, model.spec).eval()
     return adapter.half() if precision == "fp16" else adapter
 
 
-def export_onnx(model: LoadedModel, precision: str = "fp32", float_output: bool = False) -> bytes:
-    """The serialized ONNX graph. `float_output` exports the unrounded [0, 1] variant that
-    verification uses; shipped graphs have uint8 output."""
-    module = frame_module(model, precision, float_output)
+def export_onnx(model: LoadedModel, precision: str = "fp32") -> bytes:
+    """The serialized ONNX graph."""
+    module = frame_module(model, precision)
     example = torch.randint(0, 256, TRACE_SHAPE, dtype=torch.uint8,
                             generator=torch.Generator().manual_seed(0))
     buffer = io.BytesIO()
