@@ -31,6 +31,7 @@ from engine.tiling import TileOptions
 
 Opener = Callable[[], Source]   # called in the worker: opening a camera or a URL may block
 LATE_TOLERANCE = 0.05           # seconds a frame may be late before the clock gives up on it
+DISPLAY_WAIT = 0.25             # a file frame waits this long at most for the previous to paint
 
 
 def describe_error(exc: BaseException) -> str:
@@ -85,11 +86,14 @@ class _Tagged(np.ndarray):
 
 class LatestSlot:
     """One item from the worker to the GUI. put() replaces an item not yet taken (and counts
-    it), so the GUI never has a backlog; it returns True when the GUI must be told."""
+    it), so the GUI never has a backlog; it returns True when the GUI must be told. The GUI
+    reports when the item it took is on screen, so file playback can wait for that instead of
+    replacing (every frame of a file is shown; live sources never wait)."""
 
     def __init__(self) -> None:
         self.replaced = 0
         self._item: Shown | None = None
+        self._on_screen_soon: Shown | None = None   # taken by the GUI, not painted yet
         self._lock = threading.Lock()
 
     def put(self, item: Shown) -> bool:
@@ -102,7 +106,17 @@ class LatestSlot:
     def take(self) -> Shown | None:
         with self._lock:
             item, self._item = self._item, None
+            self._on_screen_soon = item or self._on_screen_soon
         return item
+
+    def shown(self) -> None:
+        with self._lock:
+            self._on_screen_soon = None
+
+    def idle(self) -> bool:
+        """Nothing waits to be taken or painted."""
+        with self._lock:
+            return self._item is None and self._on_screen_soon is None
 
 
 class _Restart(Exception):
@@ -243,6 +257,16 @@ class Player(QObject):
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
+    def take_frame(self) -> Shown | None:
+        """The newest frame for the GUI (None when there is none)."""
+        return self.slot.take()
+
+    def frame_painted(self) -> None:
+        """The GUI painted the frame it took: the next one may come."""
+        self.slot.shown()
+        with self._cond:
+            self._cond.notify_all()
+
     def _post(self, name: str, argument: object = None) -> None:
         with self._cond:
             self._commands.append((name, argument))
@@ -290,8 +314,9 @@ class Player(QObject):
             self._dropped_before += pipeline.decoded.dropped + pipeline.restored.dropped
         if result.ended_early:
             self.failed.emit(result.ended_early)
-        if self._info.live:
+        if self._info.live:   # a live source that ended does not come back: let it go
             self._stop_recording()
+            self._close_source()
             self._playing = False
         elif self._loop and self._published > published:
             self._start = 0
@@ -315,6 +340,7 @@ class Player(QObject):
     def _sink(self, frame: Frame, restored: np.ndarray) -> None:
         """The pipeline's output step: obey commands, keep the pace, then publish."""
         self._record(frame, restored)
+        display_deadline = None
         while True:
             self._drain(wait=0)
             if self._info.live:
@@ -330,9 +356,16 @@ class Player(QObject):
                 self._drain(wait=None)
                 continue
             delay = self._clock.delay(frame.time)
-            if delay <= 0:
-                break
-            self._drain(wait=delay)
+            if delay > 0:
+                self._drain(wait=delay)
+                continue
+            if not self.slot.idle():   # the previous frame is not on screen yet: wait a little
+                now = time.monotonic()
+                display_deadline = display_deadline or now + DISPLAY_WAIT
+                if now < display_deadline:
+                    self._drain(wait=display_deadline - now)
+                    continue
+            break
         self._publish(frame, restored)
 
     def _publish(self, frame: Frame, restored: np.ndarray) -> None:

@@ -45,8 +45,7 @@ class ViewerWindow(QMainWindow):
         self.export_dialog = None
         self.player = Player(settings, self)
         self.view = CompareView()
-        self.view.painted.connect(lambda shown: self.player.stats.frame_shown(
-            shown.frame.t_captured))
+        self.view.painted.connect(self._painted)
         self.banner = MessageBanner()
         self.help = HelpOverlay(self.view)
         self._build_actions()
@@ -254,7 +253,7 @@ class ViewerWindow(QMainWindow):
     # Player signals.
 
     def _take_frame(self) -> None:
-        shown = self.player.slot.take()
+        shown = self.player.take_frame()
         if shown is None:
             return
         self.shown = shown
@@ -265,6 +264,10 @@ class ViewerWindow(QMainWindow):
             self.slider.setValue(shown.frame.index)
             self.slider.blockSignals(False)
         self.time_label.setText(self._time_text(shown))
+
+    def _painted(self, shown: Shown) -> None:
+        self.player.stats.frame_shown(shown.frame.t_captured)
+        self.player.frame_painted()
 
     def _time_text(self, shown: Shown) -> str:
         info = self.info
