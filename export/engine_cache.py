@@ -77,6 +77,19 @@ class EngineCache:
         gpu = "".join(c if c.isalnum() else "-" for c in gpu_name).strip("-").lower()
         return self.root / f"timing-trt{tensorrt_version}-{gpu}-sm{cc}.cache"
 
+    def remember_profile(self, model: str, profile: Profile) -> None:
+        """Make `profile` the one the tensorrt backend builds or loads for `model` (what
+        `deblur engine` last built), instead of the default."""
+        write_json(self.root / f"{model}.profile.json", profile.as_dict())
+
+    def remembered_profile(self, model: str) -> Profile | None:
+        record = read_json(self.root / f"{model}.profile.json")
+        try:
+            shapes = [tuple(int(v) for v in record[k]) for k in ("min", "opt", "max")]
+        except (TypeError, KeyError, ValueError):
+            return None   # none remembered, or unreadable: the default serves
+        return Profile(*shapes) if all(len(s) == 4 for s in shapes) else None
+
     def state(self, key: EngineKey) -> CacheState:
         """Whether the cached engine for `key` can be used, and if not, why."""
         engine_path, meta = self.engine_path(key), read_json(self.meta_path(key))

@@ -44,13 +44,15 @@ def _shape(batch: int, size: tuple[int, int]) -> Shape:
     return (batch, size[1], size[0], 3)
 
 
-DEFAULT_PROFILE = Profile(_shape(1, (64, 64)), _shape(1, (1280, 720)), _shape(1, (1920, 1080)))
+# Up to 1920 on either side, so portrait phone video fits as well as landscape (larger frames
+# are tiled by the engine's Restorer into 1024-pixel tiles, which fit too).
+DEFAULT_PROFILE = Profile(_shape(1, (16, 16)), _shape(1, (1280, 720)), _shape(1, (1920, 1920)))
 
 
 def profile_from_options(sizes: list[str] | None = None, min_size: str | None = None,
                          opt_size: str | None = None, max_size: str | None = None,
                          batch: int = 1) -> Profile:
-    """The profile the options describe; DEFAULT_PROFILE (64x64 .. 1920x1080, opt 1280x720,
+    """The profile the options describe; DEFAULT_PROFILE (16x16 .. 1920x1920, opt 1280x720,
     batch 1) when none is given."""
     if batch < 1:
         raise ExportError(f"--batch must be at least 1, got {batch}")

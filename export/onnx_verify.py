@@ -53,7 +53,7 @@ class Check:
         return {**asdict(self), "shape": list(self.shape)}
 
 
-def _images() -> tuple[list[np.ndarray], str]:
+def sample_images() -> tuple[list[np.ndarray], str]:
     """RGB stills to crop from, and what they are (for the record)."""
     decoded = (cv2.imread(str(p)) for p in sorted(SAMPLE_IMAGES.glob("*.png")))
     images = [cv2.cvtColor(i, cv2.COLOR_BGR2RGB) for i in decoded if i is not None]
@@ -89,7 +89,7 @@ def _session(graph: bytes, optimise: bool) -> ort.InferenceSession:
     return ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
 
 
-def _psnr(reference: np.ndarray, test: np.ndarray) -> float:
+def psnr(reference: np.ndarray, test: np.ndarray) -> float:
     if np.array_equal(reference, test):
         return PSNR_IDENTICAL
     return float(peak_signal_noise_ratio(reference, test, data_range=255))
@@ -116,7 +116,7 @@ def verify(model: LoadedModel, precision: str, graph: bytes,
            shapes: tuple[tuple[int, int, int], ...] = FULL_SHAPES) -> tuple[list[Check], str]:
     """The checks of `graph` (an export of `model` at `precision`) at each shape, and a line
     naming the images used."""
-    images, source = _images()
+    images, source = sample_images()
     reference = frame_module(model, "fp32")
     fp32 = precision == "fp32"
     session = _session(with_pre_round_output(graph) if fp32 else graph, optimise=fp32)
@@ -146,6 +146,6 @@ def _compare(shape: tuple[int, int, int], graph_name: str, expected: np.ndarray,
         step = float(diff.max())
         return Check(shape, graph_name, "max uint8 step", step, MAX_UINT8_STEP,
                      step <= MAX_UINT8_STEP, flipped)
-    psnr = _psnr(expected, got)
-    return Check(shape, graph_name, "PSNR dB vs fp32", psnr, MIN_PSNR_DB, psnr >= MIN_PSNR_DB,
+    db = psnr(expected, got)
+    return Check(shape, graph_name, "PSNR dB vs fp32", db, MIN_PSNR_DB, db >= MIN_PSNR_DB,
                  f"{flipped}, max step {int(diff.max())}")

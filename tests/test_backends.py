@@ -14,7 +14,7 @@ from engine.backends.onnxruntime_backend import OnnxRuntimeBackend, physical_cor
 from engine.errors import BackendUnavailable, InputError
 from export import onnx_artifact
 from export.onnx_export import frame_module
-from export.onnx_verify import MIN_PSNR_DB, _psnr, crops, _images
+from export.onnx_verify import MIN_PSNR_DB, crops, psnr, sample_images
 from models.registry import PACKAGED_WEIGHTS
 
 
@@ -38,7 +38,7 @@ def test_backend_gives_torch_fp32_pixels(name, model, cache_home):
     reason = BACKENDS[name].available()
     if reason:
         pytest.skip(f"{name}: {reason}")
-    frames = crops((2, 97, 130), _images()[0])
+    frames = crops((2, 97, 130), sample_images()[0])
     with torch.inference_mode():
         expected = frame_module(model, "fp32")(torch.from_numpy(frames)).numpy()
     backend = create_backend(name, model)
@@ -48,7 +48,7 @@ def test_backend_gives_torch_fp32_pixels(name, model, cache_home):
         diff = np.abs(got.astype(int) - expected)
         assert diff.max() <= 1 and (diff > 0).mean() < 1e-3   # rounding flips only
     else:
-        assert _psnr(expected, got) >= MIN_PSNR_DB
+        assert psnr(expected, got) >= MIN_PSNR_DB
 
 
 def test_onnxruntime_exports_once_into_the_cache(weights_dir, cache_home, monkeypatch):

@@ -138,7 +138,7 @@ def test_verification_fails_for_a_graph_of_other_weights(random_models, graph):
 
 
 def test_crops_are_natural_image_patches_of_the_requested_shape():
-    images, source = onnx_verify._images()
+    images, source = onnx_verify.sample_images()
     frames = crops((2, 97, 130), images)
     assert frames.shape == (2, 97, 130, 3) and frames.dtype == np.uint8
     assert not np.array_equal(frames[0], frames[1])
@@ -183,7 +183,7 @@ def test_cli_refuses_to_overwrite_then_exports_with_y(weights_dir, tmp_path, qui
     out = capsys.readouterr().out
     assert "max abs err" in out and "56x40" in out and "FAIL" not in out
     assert sidecar_path(target).is_file()
-    frame = crops((1, 40, 56), onnx_verify._images()[0])
+    frame = crops((1, 40, 56), onnx_verify.sample_images()[0])
     assert _session(target.read_bytes()).run(None, {INPUT_NAME: frame})[0].shape == frame.shape
 
 

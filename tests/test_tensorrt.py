@@ -20,6 +20,7 @@ from export import tensorrt_build
 from export.engine_cache import EngineCache, EngineKey
 from export.engine_profile import DEFAULT_PROFILE, Profile, profile_from_options
 from export.errors import ExportError
+from export.onnx_verify import crops, psnr, sample_images
 from export.tensorrt_build import TENSORRT_HINT, graph_precision, tensorrt_missing
 from models.registry import PACKAGED_WEIGHTS
 
@@ -48,7 +49,8 @@ def test_explicit_min_opt_max_with_batch():
 
 def test_no_options_give_the_default_profile():
     assert profile_from_options() == DEFAULT_PROFILE
-    assert DEFAULT_PROFILE.covers((1, 720, 1280, 3)) and DEFAULT_PROFILE.covers((1, 97, 130, 3))
+    for shape in ((1, 720, 1280, 3), (1, 1080, 1920, 3), (1, 1920, 1080, 3), (1, 97, 130, 3)):
+        assert DEFAULT_PROFILE.covers(shape), shape   # landscape, portrait, small
 
 
 @pytest.mark.parametrize("options, message", [
@@ -177,6 +179,18 @@ def test_cache_lives_under_xdg_cache_home(tmp_path, monkeypatch):
     assert EngineCache().engine_path(KEY).parent == tmp_path / "deblur" / "engines"
 
 
+def test_profile_built_by_the_engine_command_is_remembered_per_model(tmp_path):
+    cache = EngineCache(tmp_path)
+    assert cache.remembered_profile("mprnet-slim") is None
+    profile = profile_from_options(["3840x2160", "1920x1080"], batch=2)
+    cache.remember_profile("mprnet-slim", profile)
+    assert cache.remembered_profile("mprnet-slim") == profile
+    assert cache.remembered_profile("deblurganv2-mobilenet-dsc") is None
+    for broken in ('{"min": [1, 2]}', '{"min": [1, 2], "opt": [1, 2], "max": [1, 2]}', "{"):
+        (tmp_path / "mprnet-slim.profile.json").write_text(broken)
+        assert cache.remembered_profile("mprnet-slim") is None   # the default serves
+
+
 # --- TensorRT missing ----------------------------------------------------------------------
 
 def test_tensorrt_10_gets_the_fp32_graph_and_11_the_fp16_graph():
@@ -222,11 +236,6 @@ def _require_tensorrt_gpu():
         pytest.skip("TensorRT needs a CUDA GPU; PyTorch sees none")
 
 
-def _psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b) ** 2)
-    return float("inf") if mse == 0 else 10 * np.log10(255 ** 2 / mse)
-
-
 @pytest.mark.parametrize("via", ["onnx", "torch-tensorrt"])
 def test_engine_matches_torch_fp32_and_is_cached(via, tmp_path, monkeypatch):
     _require_tensorrt_gpu()
@@ -238,9 +247,10 @@ def test_engine_matches_torch_fp32_and_is_cached(via, tmp_path, monkeypatch):
     model = models.load("fast")
     profile = profile_from_options(["160x96", "64x40"], batch=2)
     backend = TensorRTBackend(model, "cuda", profile, via=via)
-    frames = np.random.default_rng(0).integers(0, 256, (2, 97, 130, 3), dtype=np.uint8)
+    # Three natural frames against a profile of batch 2: the backend runs them in two slices.
+    frames = crops((3, 97, 130), sample_images()[0])
     reference = create_backend("torch", model, "cpu").infer(frames)
-    assert _psnr(reference, backend.infer(frames)) >= 45
+    assert psnr(reference, backend.infer(frames)) >= 45
     messages = []
     if via == "onnx":
         again = tensorrt_build.load_or_build_engine(model, profile, "cuda", messages.append)

@@ -49,7 +49,9 @@ def run(args: argparse.Namespace) -> int:
         key, status = built.key, built.status
     else:
         _, key, status = load_or_compile_program(model, profile, args.device, log)
+    EngineCache().remember_profile(model.entry.name, profile)
     print(f"{status}: {EngineCache().engine_path(key)}")
+    print(f"  the tensorrt backend now builds/loads {model.entry.name} for this profile")
     print(f"  TensorRT {key.tensorrt_version} on {key.gpu_name} (compute {key.compute_capability}),"
           f" {key.precision}, source sha256 {key.source_sha256[:16]}")
     return 0

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from engine.errors import BackendUnavailable, InputError
+from export.engine_cache import EngineCache
 from export.engine_profile import DEFAULT_PROFILE, Profile
 from export.errors import TensorRTUnavailable
 from export.onnx_export import INPUT_NAME, OUTPUT_NAME
@@ -31,7 +32,9 @@ class TensorRTBackend:
     name = "tensorrt"
 
     def __init__(self, model: LoadedModel, device: str | None = None,
-                 profile: Profile = DEFAULT_PROFILE, via: str = "onnx"):
+                 profile: Profile | None = None, via: str = "onnx"):
+        """`profile`: the frame shapes to build for; by default the one `deblur engine` last
+        built for this model, else DEFAULT_PROFILE."""
         self.device = device or "cuda"
         self.precision = "fp16"
         reason = self.available(self.device)
@@ -39,13 +42,14 @@ class TensorRTBackend:
             raise BackendUnavailable(f"tensorrt: {reason}")
         if via not in VIAS:
             raise BackendUnavailable(f"tensorrt: unknown path {via!r}; one of {', '.join(VIAS)}")
-        self.profile = profile
+        self.profile = (profile or EngineCache().remembered_profile(model.entry.name)
+                        or DEFAULT_PROFILE)
         try:
             if via == "onnx":
-                self._run = _EngineRunner(load_or_build_engine(model, profile, self.device, _log),
-                                          self.device)
+                built = load_or_build_engine(model, self.profile, self.device, _log)
+                self._run = _EngineRunner(built, self.device)
             else:
-                module, _, _ = load_or_compile_program(model, profile, self.device, _log)
+                module, _, _ = load_or_compile_program(model, self.profile, self.device, _log)
                 self._run = _ModuleRunner(module, self.device)
         except TensorRTUnavailable as exc:
             raise BackendUnavailable(f"tensorrt: {exc}") from None
@@ -57,6 +61,10 @@ class TensorRTBackend:
         return tensorrt_missing(device)
 
     def infer(self, frames: np.ndarray) -> np.ndarray:
+        most = self.profile.max[0]
+        if len(frames) > most:   # more frames than the profile's batch: run them in slices
+            return np.concatenate([self.infer(frames[i:i + most])
+                                   for i in range(0, len(frames), most)])
         if frames.dtype != np.uint8 or not self.profile.covers(frames.shape) \
                 or frames.shape[3] != 3:
             raise InputError(f"tensorrt: {frames.dtype} frames of shape {tuple(frames.shape)} "
