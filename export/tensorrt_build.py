@@ -106,7 +106,7 @@ def build_serialized(trt: ModuleType, onnx_path: Path, profile: Profile,
     if serialized is None:
         raise ExportError(f"TensorRT could not build an engine from {onnx_path.name} "
                           f"({profile.describe()}); see its log above")
-    write_atomic(timing_cache, bytes(config.get_timing_cache().serialize()))
+    write_atomic(timing_cache, bytes(cache.serialize()))   # now with this build's timings
     return bytes(serialized)
 
 

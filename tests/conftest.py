@@ -22,3 +22,13 @@ def weights_dir(tmp_path, monkeypatch):
         models.save(entry.name, random_model(entry.construct),
                     {"steps": 0, "recipe": "random init (tests)"}, directory)
     return directory
+
+
+@pytest.fixture(autouse=True, scope="session")
+def user_cache(tmp_path_factory):
+    """Backends cache ONNX exports and engines under $XDG_CACHE_HOME/deblur: during tests that
+    is a per-run folder, not the user's ~/.cache (shared by the run, so an export is reused)."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+    yield
+    patch.undo()

@@ -187,6 +187,14 @@ def test_cli_refuses_to_overwrite_then_exports_with_y(weights_dir, tmp_path, qui
     assert _session(target.read_bytes()).run(None, {INPUT_NAME: frame})[0].shape == frame.shape
 
 
+@pytest.mark.parametrize("name", ["fast.json", "fast"])
+def test_cli_wants_an_onnx_file_name(weights_dir, tmp_path, name, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["onnx", "--model", "fast", "-o", str(out / name)]) == 2
+    assert capsys.readouterr().err.strip().endswith("give the output a .onnx name")
+    assert not out.exists()
+
+
 def test_cli_writes_nothing_when_verification_fails(weights_dir, tmp_path, quick_cli,
                                                     monkeypatch, capsys):
     monkeypatch.setattr(onnx_verify, "MAX_ABS_ERR", 0.0)   # no graph is bit-exact in floats

@@ -28,6 +28,8 @@ def register(subparsers) -> None:
 def _check_output(path: Path, overwrite: bool) -> None:
     if path.is_dir():
         raise ExportError(f"{path}: is a folder; give a file name such as {path / 'model.onnx'}")
+    if path.suffix.lower() != ".onnx":   # the sidecar takes the .json name beside it
+        raise ExportError(f"{path}: give the output a .onnx name")
     existing = [str(p) for p in (path, sidecar_path(path)) if p.exists()]
     if existing and not overwrite:
         raise ExportError(f"{' and '.join(existing)}: exists; pass -y to overwrite")
