@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +78,8 @@ def write_export(export: OnnxExport, path: Path) -> None:
     write_json(sidecar_path(path), export.record)
 
 
-def cached_onnx(model: LoadedModel, precision: str) -> Path:
+def cached_onnx(model: LoadedModel, precision: str,
+                log: Callable[[str], None] = lambda message: None) -> Path:
     """The verified export of `model` at `precision` in the user's cache, exported (with a
     quick verification) when missing, unverified or not matching its sidecar's checksum. The
     name carries the weights' sha256, precision, exporter version, opset and torch version."""
@@ -90,5 +92,6 @@ def cached_onnx(model: LoadedModel, precision: str) -> Path:
     if (path.is_file() and record is not None and record.get("verification", {}).get("passed")
             and record.get("onnx_sha256") == sha256_of(path)):
         return path
+    log(f"exporting {model.entry.name} ({precision}) to ONNX once, into {path.parent}")
     write_export(build_export(model, precision, QUICK_SHAPES), path)
     return path

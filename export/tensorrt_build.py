@@ -134,7 +134,7 @@ def load_or_build_engine(model: LoadedModel, profile: Profile, device: str = "cu
     """The FP16 engine of `model` for `profile` on `device`, from the cache or built now."""
     trt = require_tensorrt(device)
     cache = cache or EngineCache()
-    onnx_path = cached_onnx(model, graph_precision(trt))
+    onnx_path = cached_onnx(model, graph_precision(trt), log)
     gpu_name, cc = gpu_identity(device)
     key = EngineKey(model.entry.name, "onnx", sha256_of(onnx_path), trt.__version__, gpu_name,
                     cc, ENGINE_PRECISION, profile)

@@ -51,16 +51,18 @@ def test_backend_gives_torch_fp32_pixels(name, model, cache_home):
         assert psnr(expected, got) >= MIN_PSNR_DB
 
 
-def test_onnxruntime_exports_once_into_the_cache(weights_dir, cache_home, monkeypatch):
+def test_onnxruntime_exports_once_into_the_cache(weights_dir, cache_home, monkeypatch, capsys):
     model = models.load("fast")
     OnnxRuntimeBackend(model, "cpu")
     (graph,) = (cache_home / "onnx").glob("*.onnx")
     assert graph.with_suffix(".json").is_file()
+    assert "exporting deblurganv2-mobilenet-dsc (fp32) to ONNX once" in capsys.readouterr().err
 
     def no_export(*args, **kwargs):
         raise AssertionError("exported again although the cache holds a verified export")
     monkeypatch.setattr(onnx_artifact, "export_onnx", no_export)
     OnnxRuntimeBackend(model, "cpu")
+    assert capsys.readouterr().err == ""
 
 
 def test_onnxruntime_re_exports_a_corrupt_cached_graph(weights_dir, cache_home):

@@ -6,6 +6,7 @@ straight to the session's input, and the output is written into the array that i
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 import onnxruntime as ort
@@ -55,8 +56,11 @@ class OnnxRuntimeBackend:
             providers = [(_CUDA_EP, {"device_id": index}), "CPUExecutionProvider"]
         else:
             providers = ["CPUExecutionProvider"]
-        self.session = ort.InferenceSession(str(cached_onnx(model, self.precision)),
-                                            _session_options(on_cuda), providers=providers)
+        graph = cached_onnx(model, self.precision,
+                            lambda message: print(f"deblur: onnxruntime: {message}",
+                                                  file=sys.stderr))
+        self.session = ort.InferenceSession(str(graph), _session_options(on_cuda),
+                                            providers=providers)
         self._binding = self.session.io_binding()
 
     @staticmethod
