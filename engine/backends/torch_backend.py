@@ -4,6 +4,8 @@ captured once per frame shape, so a frame costs one host->device copy, one graph
 device->host copy."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 
@@ -28,7 +30,10 @@ class TorchBackend:
         self.precision = precision or ("fp16" if on_cuda else "fp32")
         if self.precision == "fp16" and not on_cuda:
             raise BackendUnavailable("torch: fp16 needs a CUDA device; use fp32 on the CPU")
-        adapter = FrameAdapter(model.module, model.spec).eval()
+        network = model.module
+        if self.precision == "fp16":
+            network = copy.deepcopy(network).half()   # the caller's module stays fp32
+        adapter = FrameAdapter(network, model.spec).eval()
         if self.precision == "fp16":
             adapter = adapter.half()
         self.adapter = adapter.to(self.device, memory_format=torch.channels_last)
