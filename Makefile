@@ -20,6 +20,11 @@ demo: venv
 	$(VENV)/bin/deblur models
 	$(VENV)/bin/deblur image samples/pairs/blur -o demo-output/pairs --model fast -y
 	$(VENV)/bin/deblur eval --pairs samples/pairs --model fast
+	@mkdir -p demo-output
+	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_restored.mp4 -y \
+		--reference samples/city_sharp.mp4
+	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_side_by_side.mp4 -y \
+		--compare side-by-side
 
 test: venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
