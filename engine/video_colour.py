@@ -31,12 +31,6 @@ class ColourTags:
     primaries: int   # AVColorPrimaries
     trc: int         # AVColorTransferCharacteristic
 
-    @property
-    def label(self) -> str:
-        names = {BT709: "BT.709", BT470BG: "BT.601", SMPTE170M: "BT.601", SMPTE240M: "SMPTE 240M",
-                 BT2020_NCL: "BT.2020", BT2020_CL: "BT.2020"}
-        return f"{names.get(self.matrix, self.matrix)} {'full' if self.range == FULL else 'limited'}"
-
 
 def default_matrix(height: int) -> int:
     """What players assume for untagged video: BT.709 from 720 lines up, BT.601 below."""

@@ -18,8 +18,8 @@ from skimage.metrics import peak_signal_noise_ratio
 from app.cli import main
 from engine.sources.file import FileSource
 from engine.video_export import ExportSettings, export_video
-from tests.videos import (PATCHES, frame_times, make_audio_only, make_undecodable, make_video,
-                          packets, patch_means, patches)
+from tests.videos import (PATCHES, frame_times, make_audio_only, make_corrupt, make_undecodable,
+                          make_video, packets, patch_means, patches)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,13 +173,7 @@ def _encoders() -> list[str]:
 
 
 def test_corrupt_mid_stream_is_counted_and_the_export_finishes(tmp_path, weights_dir, capsys):
-    source = make_video(tmp_path / "good.mp4", 30, 96, 64, content=lambda i: np.random.default_rng(
-        i).integers(0, 255, (64, 96, 3), np.uint8))
-    data = bytearray(source.read_bytes())
-    for offset in range(len(data) // 3, len(data) // 3 + 3000, 7):
-        data[offset] ^= 0xFF
-    bad = tmp_path / "bad.mp4"
-    bad.write_bytes(bytes(data))
+    bad = make_corrupt(tmp_path, 30)
     out = tmp_path / "out.mp4"
     assert main(["export", str(bad), "-o", str(out)]) == 0
     summary = capsys.readouterr().err

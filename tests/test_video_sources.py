@@ -8,8 +8,8 @@ import pytest
 from engine.errors import InputError
 from engine.sources import open_source
 from engine.sources.file import FileSource
-from tests.videos import (PATCHES, make_audio_only, make_undecodable, make_video, moving,
-                          patch_means, patches)
+from tests.videos import (PATCHES, make_audio_only, make_corrupt, make_undecodable, make_video,
+                          moving, patch_means, patches)
 
 
 def _frames(path):
@@ -77,15 +77,7 @@ def test_seek_is_frame_accurate(tmp_path):
 
 
 def test_corrupt_packets_are_skipped_and_counted(tmp_path):
-    path = make_video(tmp_path / "good.mp4", 40, 96, 64,
-                      content=lambda i: np.random.default_rng(i).integers(0, 255, (64, 96, 3),
-                                                                          np.uint8))
-    data = bytearray(path.read_bytes())
-    for offset in range(len(data) // 3, len(data) // 3 + 3000, 7):
-        data[offset] ^= 0xFF
-    bad = tmp_path / "bad.mp4"
-    bad.write_bytes(bytes(data))
-    frames, source = _frames(bad)
+    frames, source = _frames(make_corrupt(tmp_path, 40))
     assert source.corrupt > 0
     assert 20 <= len(frames) < 40 + source.corrupt
 

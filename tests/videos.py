@@ -96,6 +96,19 @@ def make_video(path: Path, frames: int = 12, width: int = 64, height: int = 48, 
     return path
 
 
+def make_corrupt(folder: Path, frames: int) -> Path:
+    """An MP4 of noise frames (so every frame is many packets' worth of bytes) with a stretch
+    of bytes flipped a third of the way in: damaged packets mid-stream, intact container."""
+    good = make_video(folder / "good.mp4", frames, 96, 64, content=lambda i: np.random.default_rng(
+        i).integers(0, 255, (64, 96, 3), np.uint8))
+    data = bytearray(good.read_bytes())
+    for offset in range(len(data) // 3, len(data) // 3 + 3000, 7):
+        data[offset] ^= 0xFF
+    bad = folder / "bad.mp4"
+    bad.write_bytes(bytes(data))
+    return bad
+
+
 def make_audio_only(path: Path) -> Path:
     with av.open(str(path), "w") as out:
         sound = out.add_stream("aac", rate=48000)
