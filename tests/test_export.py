@@ -68,6 +68,25 @@ def test_mp4_output_copies_aac_and_says_what_it_leaves_out(tmp_path, weights_dir
     assert "subtitle stream #2" in capsys.readouterr().err
 
 
+def test_audio_the_container_cannot_hold_is_reencoded_and_said(tmp_path, weights_dir, capsys):
+    source = make_video(tmp_path / "in.mkv", 8, audio="flac")
+    out = tmp_path / "out.m4v"                    # iPod MP4: H.264 and AAC, no FLAC
+    assert main(["export", str(source), "-o", str(out)]) == 0
+    assert "flac; re-encoded to aac" in capsys.readouterr().err
+    with av.open(str(out)) as container:
+        sound = container.streams.audio[0]
+        assert sound.codec_context.name == "aac"
+        seconds = sum(f.samples for f in container.decode(sound)) / sound.rate
+    assert seconds == pytest.approx(8 / 25, abs=0.05)
+
+
+def test_mpeg_ts_output_is_allowed_though_it_lists_no_codecs(tmp_path, weights_dir):
+    source = make_video(tmp_path / "in.mkv", 5, audio=True)
+    out = tmp_path / "out.ts"
+    assert main(["export", str(source), "-o", str(out)]) == 0
+    assert stream_info(out)["frames"] == 5 and stream_info(out)["kinds"] == ["video", "audio"]
+
+
 def test_colours_round_trip_bt709_in_bt709_out(tmp_path):
     source_path = make_video(tmp_path / "in.mp4", 4, matrix="itu709",
                              content=lambda i: patches(), options={"qp": "0"})

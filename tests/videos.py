@@ -43,10 +43,11 @@ def make_video(path: Path, frames: int = 12, width: int = 64, height: int = 48, 
                codec: str = "libx264", pix_fmt: str = "yuv420p", rate: int = 25,
                pts: list[int] | None = None, time_base: Fraction | None = None,
                matrix: str | None = None, colour_range: str = "MPEG",
-               audio: bool = False, subtitles: bool = False, rotation: int | None = None,
+               audio: bool | str = False, subtitles: bool = False, rotation: int | None = None,
                content=None, options: dict | None = None) -> Path:
     """Write a video; `pts` (in `time_base`, default 1/rate) makes it variable-rate, `matrix`
-    ('itu709', 'itu601') converts and tags the colour, `content(i)` gives frame i's RGB."""
+    ('itu709', 'itu601') converts and tags the colour, `content(i)` gives frame i's RGB,
+    `audio` adds a stereo tone track (True: AAC, or a codec name)."""
     content = content or (lambda i: moving(i, width, height))
     time_base = time_base or Fraction(1, rate)
     pts = pts if pts is not None else list(range(frames))
@@ -61,7 +62,7 @@ def make_video(path: Path, frames: int = 12, width: int = 64, height: int = 48, 
             cc.color_range = {"MPEG": 1, "JPEG": 2}[colour_range]
         if rotation is not None:
             video.set_display_rotation(rotation)
-        sound = out.add_stream("aac", rate=48000) if audio else None
+        sound = out.add_stream("aac" if audio is True else audio, rate=48000) if audio else None
         if sound is not None:
             sound.layout = "stereo"
         text = out.add_mux_stream("subrip") if subtitles else None

@@ -22,6 +22,17 @@ def codec_id(name: str) -> int | None:
     return None
 
 
+def container_holds(container: av.container.OutputContainer, codec: int | None) -> bool:
+    """Whether the output container can hold the codec (an id). Formats without a codec table
+    (MPEG-TS, MPEG-PS, ...) only vouch for their default codecs; for them the answer is yes and
+    FFmpeg decides when the header is written."""
+    supported = {codec_id(name) for name in container.supported_codecs}
+    defaults = {codec_id(name) for name in (container.default_video_codec,
+                                            container.default_audio_codec,
+                                            container.default_subtitle_codec)}
+    return supported <= defaults or codec in supported
+
+
 class _AudioReencoder:
     """Decode one audio stream and encode it with a codec the container can hold (PyAV's
     encoder resamples and re-frames as the codec needs)."""
@@ -45,7 +56,6 @@ class StreamCopier:
     def __init__(self, source: Path, output: av.container.OutputContainer, notes: list[str]):
         self.input = open_container(source)
         self.output = output
-        supported = {codec_id(name) for name in output.supported_codecs}
         self.copies: dict[int, av.stream.Stream] = {}
         self.reencoders: dict[int, _AudioReencoder] = {}
         suffix = Path(output.name).suffix
@@ -54,11 +64,11 @@ class StreamCopier:
                 continue
             codec = stream.codec_context.name
             label = f"{stream.type} stream #{stream.index} ({codec})"
-            if stream.codec_context.codec.id in supported:
+            if container_holds(output, stream.codec_context.codec.id):
                 copy = output.add_stream_from_template(stream)
                 copy.metadata.update(stream.metadata)
                 self.copies[stream.index] = copy
-            elif stream.type == "audio" and (target := self._audio_codec(supported)):
+            elif stream.type == "audio" and (target := self._audio_codec()):
                 self.reencoders[stream.index] = _AudioReencoder(stream, output, target)
                 notes.append(f"{label}: a {suffix} file cannot hold {codec}; re-encoded to "
                              f"{target}")
@@ -70,9 +80,9 @@ class StreamCopier:
         self._packets = self.input.demux(streams) if streams else iter(())
         self._held: av.Packet | None = None
 
-    def _audio_codec(self, supported: set[int | None]) -> str | None:
+    def _audio_codec(self) -> str | None:
         for name in (self.output.default_audio_codec, *AUDIO_FALLBACKS):
-            if codec_id(name) in supported:
+            if container_holds(self.output, codec_id(name)):
                 try:
                     av.Codec(name, "w")
                     return name

@@ -16,7 +16,7 @@ from av.video.reformatter import VideoReformatter
 
 from engine.atomic import PendingFile
 from engine.errors import InputError
-from engine.sinks.stream_copy import StreamCopier, codec_id
+from engine.sinks.stream_copy import StreamCopier
 from engine.video_colour import ColourTags, from_rgb, output_tags
 
 CODECS = ("libx264", "libx265", "libsvtav1", "prores_ks", "ffv1", "h264_nvenc", "hevc_nvenc")
@@ -92,7 +92,12 @@ def check_output(target: Path, codec: str, crf: int | None) -> None:
         raise InputError(f"{target}: cannot tell the container format from the extension "
                          f"{target.suffix!r}") from None
     with container:
-        holds = codec_id(codec) in {codec_id(name) for name in container.supported_codecs}
+        try:
+            container.add_stream(codec)   # PyAV asks FFmpeg whether the muxer takes the codec
+        except ValueError:
+            holds = False
+        else:
+            holds = True
     if not holds:
         raise InputError(f"{target}: a {target.suffix} file cannot hold {codec} video; choose "
                          "another extension (.mkv holds everything)")
@@ -130,6 +135,11 @@ class VideoWriter:
         self.stream = stream
         if self.copy_from is not None:
             self.copier = StreamCopier(self.copy_from, self.container, self.notes)
+        try:
+            self.container.start_encoding()   # opens the encoders and writes the header
+        except av.error.FFmpegError as exc:
+            raise InputError(f"{self.target}: FFmpeg cannot write this {self.target.suffix} "
+                             f"file with {self.codec} ({exc.strerror})") from None
 
     def write(self, rgb: np.ndarray, pts: int) -> None:
         """Encode one frame at `pts` (time_base units). A pts that does not increase (a glitch
