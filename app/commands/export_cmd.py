@@ -14,14 +14,15 @@ from app.commands.options import add_restorer_options, restorer_from
 from engine.errors import InputError
 from engine.sinks.compare import MODES
 from engine.sinks.video_writer import CODECS
-from engine.sources import open_source
+from engine.sources import STREAM_SCHEMES, open_source
 from engine.stats import PipelineStats
 from engine.video_export import ExportSettings, check_target, default_batch, export_video
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("export", help="restore a video file, a camera or a stream")
-    parser.add_argument("input", nargs="?", type=Path, metavar="INPUT", help="video file")
+    parser.add_argument("input", nargs="?", metavar="INPUT",
+                        help="video file (a stream URL here counts as --url)")
     parser.add_argument("--camera", type=int, metavar="N", help="record camera N instead")
     parser.add_argument("--url", help="record a stream (rtsp://, udp://, http(s)://) instead")
     parser.add_argument("--duration", type=float, metavar="SECONDS",
@@ -42,9 +43,12 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    live = args.camera is not None or args.url is not None
     if sum(x is not None for x in (args.input, args.camera, args.url)) != 1:
         raise InputError("export needs exactly one of INPUT, --camera N or --url URL")
+    if args.input is not None and args.input.startswith(STREAM_SCHEMES):
+        args.url, args.input = args.input, None
+    args.input = Path(args.input) if args.input is not None else None
+    live = args.camera is not None or args.url is not None
     if live and not args.duration:
         raise InputError("recording a camera or stream needs --duration SECONDS")
     check_target(args.output, args.overwrite, args.input, args.codec, args.crf)
