@@ -85,6 +85,7 @@ def test_recording_a_live_camera(viewer, qtbot, tmp_path):
     count = viewer.player.stats.displayed.count
     qtbot.waitUntil(lambda: viewer.player.stats.displayed.count >= count + 10, timeout=WAIT_MS)
     viewer.stop_recording()
+    qtbot.waitUntil(lambda: viewer.state.recording is None, timeout=WAIT_MS)
     qtbot.waitUntil(lambda: viewer.banner.text.startswith("recorded"), timeout=WAIT_MS)
     assert not viewer.record_action.isChecked()
     frames = frames_in(target)

@@ -20,7 +20,8 @@ def make_viewer(qtbot, settings: RestorerSettings = RestorerSettings("fast", "to
     window.resize(960, 400)
     window.show()
     qtbot.waitExposed(window)
-    window.activateWindow()
+    window.activateWindow()   # shortcuts need the window active
+    qtbot.waitActive(window)
     qtbot.waitUntil(lambda: window.restorer_label.text().startswith(("deblurgan", "mprnet")),
                     timeout=WAIT_MS)
     return window

@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from app.commands.bench_cmd import parse_size
 from app.commands.options import add_restorer_options
 from engine.bench import SAMPLE_CLIP
 from engine.errors import InputError
@@ -24,9 +25,13 @@ def register(subparsers) -> None:
     parser.add_argument("--url", help="open a stream (rtsp://, udp://, http(s)://) instead")
     add_restorer_options(parser)
     parser.add_argument("--split", action="store_true", help="start in split-wipe mode")
+    parser.add_argument("--start", type=int, default=0, metavar="FRAME",
+                        help="start at this frame of a file")
+    parser.add_argument("--size", default="1280x520", help="window size WxH (default 1280x520)")
     parser.add_argument("--measure-responsiveness", type=float, metavar="SECONDS",
-                        help="play offscreen for SECONDS and report event-loop lateness and "
-                             "frame rates (default clip: the bundled sample)")
+                        help="time the event loop offscreen for SECONDS paused, then SECONDS "
+                             "playing, and report frame rates (default clip: the bundled "
+                             "sample)")
     parser.add_argument("--screenshot", type=Path, metavar="PNG",
                         help="play offscreen, save both compare modes to PNG and quit")
     parser.set_defaults(run=run)
@@ -52,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(["deblur"])
     tiles = TileOptions(tile=args.tile, max_pixels=0) if args.tile else TileOptions()
     window = ViewerWindow(RestorerSettings(args.model, args.backend, args.device, tiles))
+    window.resize(*parse_size(args.size))
     window.split_action.setChecked(args.split)
     window.show()
     if args.camera is not None:
@@ -60,12 +66,13 @@ def run(args: argparse.Namespace) -> int:
         window.open_url(args.url)
     elif args.input is not None or unattended:
         window.open_file(args.input or SAMPLE_CLIP)
+        if args.start:
+            window.player.seek(args.start)
     try:
         if args.measure_responsiveness is not None:
             print(measure_responsiveness(window, args.measure_responsiveness).report())
         elif args.screenshot is not None:
-            if not run_until(lambda: window.player.stats.displayed.count
-                             >= SCREENSHOT_AFTER_FRAMES, 180):
+            if not run_until(lambda: _played_into(window, args.start), 180):
                 raise InputError(f"nothing to screenshot: {window.banner.text or 'no frames'}")
             print(f"saved {save_screenshot(window, args.screenshot)}", file=sys.stderr)
         else:
@@ -74,3 +81,14 @@ def run(args: argparse.Namespace) -> int:
         window.close()
         window.player.wait(10)
     return 0
+
+
+def _played_into(window, start: int) -> bool:
+    """A few frames past `start` are on screen (the overlay has figures to show by then)."""
+    info, shown = window.info, window.shown
+    if info is None or shown is None:
+        return False
+    target = start + SCREENSHOT_AFTER_FRAMES
+    if info.frame_count:
+        target = min(target, info.frame_count - 1)
+    return shown.frame.index >= target

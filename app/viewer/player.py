@@ -9,6 +9,8 @@ frame shown; seeking and stepping back start a new stretch at a frame-accurate p
 sources (camera, stream) run the pipeline in latest-only mode: drops are counted, never queued."""
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from collections import deque
@@ -32,6 +34,18 @@ from engine.tiling import TileOptions
 Opener = Callable[[], Source]   # called in the worker: opening a camera or a URL may block
 LATE_TOLERANCE = 0.05           # seconds a frame may be late before the clock gives up on it
 DISPLAY_WAIT = 0.25             # a file frame waits this long at most for the previous to paint
+WORKER_NICE = 5                 # decoding and inference yield the CPU to the GUI thread
+
+
+def lower_thread_priority(nice: int = WORKER_NICE) -> None:
+    """Make the calling thread, and the threads it starts from now on (the pipeline's, the
+    runtimes' intra-op pools), yield to the GUI thread on a busy CPU. Linux nice is per
+    thread and inherited by new threads; elsewhere this does nothing."""
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+        except OSError:
+            pass
 
 
 def describe_error(exc: BaseException) -> str:
@@ -172,7 +186,7 @@ class _Clock:
 
 
 class Player(QObject):
-    frameReady = pyqtSignal()          # take() the newest frame from `slot`
+    frameReady = pyqtSignal()          # call take_frame() for the newest frame
     opened = pyqtSignal(object)        # SourceInfo
     restorerChanged = pyqtSignal(object, str)   # RestorerSettings and description now in use
     stateChanged = pyqtSignal(object)  # PlayState
@@ -275,6 +289,7 @@ class Player(QObject):
     # The worker.
 
     def _main(self) -> None:
+        lower_thread_priority()   # before the Restorer and the pipeline threads exist
         self._set_restorer(self.settings)
         try:
             while True:

@@ -134,6 +134,7 @@ class ViewerWindow(QMainWindow):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)   # keys belong to the shortcuts
             row.addWidget(button)
         self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setMinimumWidth(200)
         self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.slider.setEnabled(False)
         self.slider.actionTriggered.connect(lambda _: self.player.seek(
@@ -157,8 +158,8 @@ class ViewerWindow(QMainWindow):
         row.addWidget(self.model_combo)
         row.addWidget(QLabel("backend"))
         row.addWidget(self.backend_combo)
-        self.restorer_label = QLabel("loading …")
-        row.addWidget(self.restorer_label)
+        self.restorer_label = QLabel("loading …")   # the backend in use, in the status bar
+        self.statusBar().addPermanentWidget(self.restorer_label)
         return bar
 
     def _connect_player(self) -> None:
@@ -364,7 +365,8 @@ class ViewerWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.overlay_timer.stop()
-        if self.export_dialog is not None:
+        if self.export_dialog is not None:   # a running export stops and leaves no file
             self.export_dialog.cancel()
+            self.export_dialog.close()
         self.player.close()
         super().closeEvent(event)
