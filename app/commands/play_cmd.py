@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from app.commands.bench_cmd import parse_size
@@ -68,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
         window.open_file(args.input or SAMPLE_CLIP)
         if args.start:
             window.player.seek(args.start)
+    hook = sys.excepthook
+    sys.excepthook = lambda *error: _report_in_window(window, *error)
     try:
         if args.measure_responsiveness is not None:
             print(measure_responsiveness(window, args.measure_responsiveness).report())
@@ -78,9 +81,17 @@ def run(args: argparse.Namespace) -> int:
         else:
             app.exec()
     finally:
+        sys.excepthook = hook
         window.close()
         window.player.wait(10)
     return 0
+
+
+def _report_in_window(window, kind, value, trace) -> None:
+    """An exception escaping a Qt slot: PyQt would abort the program; the viewer shows it and
+    goes on (the traceback goes to stderr for a bug report)."""
+    traceback.print_exception(kind, value, trace)
+    window.show_error(f"internal error: {kind.__name__}: {value} (details on stderr)")
 
 
 def _played_into(window, start: int) -> bool:

@@ -16,6 +16,7 @@ from app.viewer.compare_view import MODES, SPLIT
 from app.viewer.window import ViewerWindow
 from engine.atomic import atomic_output
 from engine.bench import machine_description
+from engine.errors import InputError
 
 TIMER_INTERVAL_MS = 10
 WARM_UP_SECONDS = 1.0
@@ -117,7 +118,7 @@ def measure_responsiveness(window: ViewerWindow, seconds: float,
     window) and `seconds` playing the open clip in a loop; count frames decoded, processed
     and displayed while it plays."""
     if not run_until(lambda: window.shown is not None, open_timeout):
-        raise RuntimeError(f"no frame was shown within {open_timeout:g} s: "
+        raise InputError(f"no frame was shown within {open_timeout:g} s: "
                            f"{window.banner.text or 'the source did not open'}")
     window.player.pause()
     spin(WARM_UP_SECONDS)
