@@ -21,10 +21,14 @@ def add_restorer_options(parser: argparse.ArgumentParser, backend: str = AUTO) -
                              f"{TileOptions().tile}-pixel tiles)")
 
 
+def tile_options_from(args: argparse.Namespace) -> TileOptions:
+    """--tile N forces N x N tiles on every frame; without it only large frames are tiled."""
+    return TileOptions(tile=args.tile, max_pixels=0) if args.tile else TileOptions()
+
+
 def restorer_from(args: argparse.Namespace) -> Restorer:
     """The Restorer the options ask for; says on stderr what `auto` chose."""
-    tiles = TileOptions(tile=args.tile, max_pixels=0) if args.tile else TileOptions()
-    restorer = Restorer(args.model, args.backend, args.device, tiles)
+    restorer = Restorer(args.model, args.backend, args.device, tile_options_from(args))
     if args.backend == AUTO:
         print(f"deblur: backend auto -> {restorer.description}", file=sys.stderr)
     return restorer

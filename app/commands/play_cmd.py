@@ -11,10 +11,9 @@ import traceback
 from pathlib import Path
 
 from app.commands.bench_cmd import parse_size
-from app.commands.options import add_restorer_options
+from app.commands.options import add_restorer_options, tile_options_from
 from engine.bench import SAMPLE_CLIP
 from engine.errors import InputError
-from engine.tiling import TileOptions
 
 SCREENSHOT_AFTER_FRAMES = 8   # let the stats overlay fill before the picture is taken
 
@@ -56,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from app.viewer.window import ViewerWindow
 
     app = QApplication.instance() or QApplication(["deblur"])
-    tiles = TileOptions(tile=args.tile, max_pixels=0) if args.tile else TileOptions()
-    window = ViewerWindow(RestorerSettings(args.model, args.backend, args.device, tiles))
+    window = ViewerWindow(RestorerSettings(args.model, args.backend, args.device,
+                                           tile_options_from(args)))
     window.resize(*parse_size(args.size))
     window.split_action.setChecked(args.split)
     window.show()
