@@ -116,6 +116,7 @@ class VideoWriter:
         self.pending = PendingFile(self.target)
         self.container = av.open(str(self.pending.path), "w")
         self.stream: av.VideoStream | None = None
+        self.colour: ColourTags | None = None   # what the output is tagged, from the 1st frame
         self.copier: StreamCopier | None = None
         self._reformatter = VideoReformatter()
         self._last_pts: int | None = None
