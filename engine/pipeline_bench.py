@@ -180,6 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--frames", type=int, default=100)
     parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3, help="export runs (bare: one more)")
     parser.add_argument("--rate", type=float, default=None,
                         help="live source fps (default: about 80 %% of the bare inference fps)")
     parser.add_argument("--memory-frames", type=int, default=10_000)
@@ -191,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
     report = {"machine": machine_description(), "path": restorer.description}
     if args.only in (None, "throughput"):
         report["throughput"] = export_throughput(restorer, width, height, args.frames,
-                                                 args.batch)
+                                                 args.batch, repeats=args.repeats)
     if args.only in (None, "latency"):
         rate = args.rate or round(0.8 * report.get("throughput", {}).get("bare_fps", 10), 1)
         report["latency"] = live_latency(restorer, width, height, rate)
