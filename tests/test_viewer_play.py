@@ -80,6 +80,6 @@ def test_keys_switch_compare_mode_zoom_help_and_full_screen(viewer, qtbot, small
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
     assert not viewer.help.isVisible()
     qtbot.keyClick(viewer, Qt.Key.Key_F)
-    qtbot.waitUntil(viewer.isFullScreen, timeout=5000)
+    qtbot.waitUntil(viewer.isFullScreen, timeout=WAIT_MS)
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: not viewer.isFullScreen(), timeout=5000)
+    qtbot.waitUntil(lambda: not viewer.isFullScreen(), timeout=WAIT_MS)
