@@ -93,18 +93,21 @@ class Pipeline:
             pixels = batch[0].rgb[None] if len(batch) == 1 else np.stack([f.rgb for f in batch])
             started = time.perf_counter()
             restored = self.process(pixels)
-            self.stats.infer_seconds += time.perf_counter() - started
+            seconds = time.perf_counter() - started
+            self.stats.infer_seconds += seconds
             self.stats.inferred += len(batch)
             for frame, rgb in zip(batch, restored):
-                self.restored.put((frame, rgb))
+                self.restored.put((frame, rgb, seconds))
         self.restored.close()
 
     def _write(self) -> None:
         while (item := self.restored.get()) is not END:
-            frame, rgb = item
+            frame, rgb, infer_seconds = item
             self.sink(frame, rgb)
             self.stats.frames_out += 1
-            self.stats.latencies.append(time.monotonic() - frame.t_captured)
+            latency = time.monotonic() - frame.t_captured
+            self.stats.latencies.append(latency)
+            self.stats.overheads.append(latency - infer_seconds)
             if self.on_output is not None:
                 self.on_output(self.stats)
 

@@ -12,6 +12,12 @@ import numpy as np
 LATENCY_WINDOW = 2048   # latencies kept for the percentiles: recent ones, memory stays flat
 
 
+def _percentile_ms(seconds: deque, percentile: float) -> float:
+    if not seconds:
+        return float("nan")
+    return float(np.percentile(np.fromiter(seconds, float), percentile) * 1000)
+
+
 @dataclass
 class PipelineStats:
     frames_in: int = 0          # frames taken from the source
@@ -24,6 +30,8 @@ class PipelineStats:
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     latencies: deque = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
+    # Each frame's latency minus the inference call it was part of: what the pipeline adds.
+    overheads: deque = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))
 
     @property
     def elapsed(self) -> float:
@@ -47,9 +55,11 @@ class PipelineStats:
 
     def latency_ms(self, percentile: float) -> float:
         """Capture -> output latency over the recent window, in milliseconds."""
-        if not self.latencies:
-            return float("nan")
-        return float(np.percentile(np.fromiter(self.latencies, float), percentile) * 1000)
+        return _percentile_ms(self.latencies, percentile)
+
+    def overhead_ms(self, percentile: float) -> float:
+        """Latency beyond the frame's own inference time (queues, hand-offs, the sink), ms."""
+        return _percentile_ms(self.overheads, percentile)
 
     def summary(self) -> str:
         line = (f"{self.frames_out} frames in {self.elapsed:.1f} s ({self.output_fps:.1f} fps; "

@@ -25,6 +25,7 @@ class ExportSettings:
     batch_size: int = 1
     duration: float | None = None    # seconds of a live source to record
     reference: Path | None = None    # ground-truth video for PSNR
+    preset: str | None = None        # x264/x265 speed preset (None: medium)
 
 
 @dataclass
@@ -36,10 +37,11 @@ class ExportResult:
 
 
 def check_target(output: Path, overwrite: bool, source: Path | None = None,
-                 codec: str = "libx264", crf: int | None = None) -> None:
+                 codec: str = "libx264", crf: int | None = None,
+                 preset: str | None = None) -> None:
     """Refuse early (before any model loads) an output that cannot or must not be written."""
     output = Path(output)
-    check_output(output, codec, crf)
+    check_output(output, codec, crf, preset)
     if output.is_dir():
         raise InputError(f"{output}: is a directory; give a file name such as out.mp4")
     if not output.parent.is_dir():
@@ -59,7 +61,7 @@ def export_video(source: Source, output: Path, process: Process, settings: Expor
                  on_output: Callable[[PipelineStats], None] | None = None) -> ExportResult:
     writer = VideoWriter(output, time_base=source.time_base, rate=source.rate,
                          codec=settings.codec, crf=settings.crf, colour=source.colour,
-                         copy_from=getattr(source, "path", None))
+                         copy_from=getattr(source, "path", None), preset=settings.preset)
     scores = None
     try:
         scores = VideoScores(settings.reference) if settings.reference else None

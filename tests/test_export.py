@@ -121,12 +121,12 @@ def test_comparison_videos(tmp_path, weights_dir, mode, width):
         assert peak_signal_noise_ratio(original, left) > 30
 
 
-@pytest.mark.parametrize("codec, suffix", [("ffv1", ".mkv"), ("prores_ks", ".mov"),
-                                           ("libx265", ".mp4")])
-def test_other_codecs(tmp_path, weights_dir, codec, suffix):
+@pytest.mark.parametrize("codec, suffix, extra", [("ffv1", ".mkv", []), ("prores_ks", ".mov", []),
+                                                  ("libx265", ".mp4", ["--preset", "veryfast"])])
+def test_other_codecs(tmp_path, weights_dir, codec, suffix, extra):
     source = make_video(tmp_path / "in.mp4", 3)
     out = tmp_path / f"out{suffix}"
-    assert main(["export", str(source), "-o", str(out), "--codec", codec]) == 0
+    assert main(["export", str(source), "-o", str(out), "--codec", codec, *extra]) == 0
     assert stream_info(out)["frames"] == 3
 
 
@@ -154,7 +154,8 @@ def test_refuses_to_overwrite_without_y(tmp_path, weights_dir, capsys):
 
 @pytest.mark.parametrize("kind", ["missing", "directory", "empty", "text", "audio-only",
                                   "unsupported codec", "unknown container", "codec unavailable",
-                                  "crf without meaning", "input as output"])
+                                  "crf without meaning", "preset without meaning",
+                                  "input as output"])
 def test_bad_requests_end_in_one_line_and_leave_nothing(tmp_path, weights_dir, capsys, kind):
     inputs = tmp_path / "in"
     inputs.mkdir()
@@ -169,6 +170,7 @@ def test_bad_requests_end_in_one_line_and_leave_nothing(tmp_path, weights_dir, c
         "unknown container": (good, [], tmp_path / "out.xyz"),
         "codec unavailable": (good, ["--codec", "h264_nvenc"], None),
         "crf without meaning": (good, ["--codec", "ffv1", "--crf", "10"], None),
+        "preset without meaning": (good, ["--codec", "ffv1", "--preset", "fast"], None),
         "input as output": (good, ["-y"], good),
     }[kind]
     if kind == "empty":

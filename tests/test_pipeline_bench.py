@@ -17,3 +17,4 @@ def test_pipeline_benchmarks_report_what_they_measured(weights_dir):
     live = live_latency(restorer, 64, 48, rate=20, seconds=0.5)
     assert live["frames_out"] + live["dropped"] == live["frames_in"] == 10
     assert live["latency_p50_ms"] <= live["latency_p95_ms"]
+    assert 0 <= live["added_p50_ms"] <= live["latency_p50_ms"]

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from app.commands.options import add_restorer_options, restorer_from
 from engine.errors import InputError
 from engine.sinks.compare import MODES
-from engine.sinks.video_writer import CODECS
+from engine.sinks.video_writer import CODECS, X26X_PRESETS
 from engine.sources import STREAM_SCHEMES, open_source
 from engine.stats import PipelineStats
 from engine.video_export import ExportSettings, check_target, default_batch, export_video
@@ -33,6 +33,9 @@ def register(subparsers) -> None:
     parser.add_argument("--codec", default="libx264",
                         help=f"video encoder: {', '.join(CODECS)} (default libx264)")
     parser.add_argument("--crf", type=int, help="constant quality (default 18; lower is better)")
+    parser.add_argument("--preset", choices=X26X_PRESETS,
+                        help="x264/x265 speed preset (default medium; faster leaves more of a "
+                             "small CPU to inference)")
     parser.add_argument("--compare", choices=MODES, help="write before/after instead")
     parser.add_argument("--reference", type=Path, metavar="SHARP_VIDEO",
                         help="ground-truth video: report PSNR of input and output against it")
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     live = args.camera is not None or args.url is not None
     if live and not args.duration:
         raise InputError("recording a camera or stream needs --duration SECONDS")
-    check_target(args.output, args.overwrite, args.input, args.codec, args.crf)
+    check_target(args.output, args.overwrite, args.input, args.codec, args.crf, args.preset)
     # A file or camera is opened first, so a bad one is named before the model loads; a
     # stream last, so that FFmpeg's receive buffer does not fill with stale frames meanwhile.
     source = None if args.url else open_source(args.input, camera=args.camera)
@@ -64,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         settings = ExportSettings(args.codec, args.crf, args.compare,
                                   args.batch or default_batch(restorer.backend.device),
-                                  args.duration, args.reference)
+                                  args.duration, args.reference, args.preset)
         with tqdm(total=source.frame_count, unit="frame", disable=None, file=sys.stderr) as bar:
             result = export_video(source, args.output, restorer.restore_batch, settings,
                                   on_output=lambda stats: _progress(bar, stats))

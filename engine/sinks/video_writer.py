@@ -22,6 +22,8 @@ from engine.video_colour import ColourTags, from_rgb, output_tags
 CODECS = ("libx264", "libx265", "libsvtav1", "prores_ks", "ffv1", "h264_nvenc", "hevc_nvenc")
 CRF_CODECS = {"libx264", "libx265", "libsvtav1", "libvpx-vp9", "libaom-av1"}
 DEFAULT_CRF = 18
+X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
+                "slower", "veryslow")
 SUBSAMPLED = ("420", "422", "411", "440", "nv12", "nv16", "nv21", "p010", "p016", "p210")
 
 
@@ -51,14 +53,22 @@ def available_codecs() -> list[str]:
     return [name for name in CODECS if encoder_available(name)]
 
 
-def encoder_options(codec: str, crf: int | None) -> dict[str, str]:
+def encoder_options(codec: str, crf: int | None, preset: str | None = None) -> dict[str, str]:
+    """FFmpeg options for `codec`: constant quality (crf 18 by default, where the codec has
+    such a mode) and, for x264/x265, the speed preset (their default: medium)."""
+    options = {}
     if codec in CRF_CODECS:
-        return {"crf": str(DEFAULT_CRF if crf is None else crf)}
-    if "nvenc" in codec:
-        return {"rc": "vbr", "cq": str(DEFAULT_CRF if crf is None else crf), "preset": "p5"}
-    if crf is not None:
+        options["crf"] = str(DEFAULT_CRF if crf is None else crf)
+    elif "nvenc" in codec:
+        options.update(rc="vbr", cq=str(DEFAULT_CRF if crf is None else crf), preset="p5")
+    elif crf is not None:
         raise InputError(f"--crf does not apply to {codec} (it has no constant-quality mode)")
-    return {}
+    if preset is not None:
+        if codec not in ("libx264", "libx265") or preset not in X26X_PRESETS:
+            raise InputError(f"--preset applies to libx264 and libx265: one of "
+                             f"{', '.join(X26X_PRESETS)}")
+        options["preset"] = preset
+    return options
 
 
 def pixel_format(codec: str, width: int, height: int) -> str:
@@ -75,7 +85,7 @@ def pixel_format(codec: str, width: int, height: int) -> str:
     return choice
 
 
-def check_output(target: Path, codec: str, crf: int | None) -> None:
+def check_output(target: Path, codec: str, crf: int | None, preset: str | None = None) -> None:
     """Refuse, before anything is written or loaded, a codec this machine lacks, a --crf the
     codec has no use for, or an extension naming no container or one that cannot hold the
     codec. The container is guessed from the name on an in-memory file."""
@@ -83,7 +93,7 @@ def check_output(target: Path, codec: str, crf: int | None) -> None:
     if not encoder_available(codec):
         raise InputError(f"codec {codec!r} is not available on this machine; available: "
                          f"{', '.join(available_codecs())}")
-    encoder_options(codec, crf)
+    encoder_options(codec, crf, preset)
     probe = io.BytesIO()
     probe.name = target.name
     try:
@@ -106,10 +116,10 @@ def check_output(target: Path, codec: str, crf: int | None) -> None:
 class VideoWriter:
     def __init__(self, target: Path, *, time_base: Fraction, rate: Fraction | None,
                  codec: str = "libx264", crf: int | None = None, colour: ColourTags | None = None,
-                 copy_from: Path | None = None):
-        check_output(target, codec, crf)
+                 copy_from: Path | None = None, preset: str | None = None):
+        check_output(target, codec, crf, preset)
         self.target, self.codec, self.time_base, self.rate = Path(target), codec, time_base, rate
-        self.options = encoder_options(codec, crf)
+        self.options = encoder_options(codec, crf, preset)
         self.source_colour, self.copy_from = colour, copy_from
         self.notes: list[str] = []   # what was changed to make the output possible
         self.frames = 0
