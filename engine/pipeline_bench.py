@@ -29,7 +29,7 @@ from engine.frames import Frame
 from engine.pipeline import Pipeline
 from engine.restorer import Restorer
 from engine.sources.file import FileSource
-from engine.video_export import ExportSettings, export_video
+from engine.video_export import LIVE_PRESET, ExportSettings, export_video
 
 
 def write_clip(path: Path, frames: np.ndarray, count: int, rate: int = 25) -> Path:
@@ -151,7 +151,7 @@ class PacedSource:
 
 
 def live_latency(restorer: Restorer, width: int, height: int, rate: float,
-                 seconds: float = 10.0) -> dict:
+                 seconds: float = 10.0, preset: str | None = LIVE_PRESET) -> dict:
     """Latency the live pipeline adds to each frame beyond that frame's own inference call
     (waiting in the slots, hand-offs, the sink), in frame intervals, with a real encoder as
     the sink (recording a camera)."""
@@ -159,14 +159,15 @@ def live_latency(restorer: Restorer, width: int, height: int, rate: float,
     source = PacedSource(bench_frames(width, height), rate, seconds)
     with tempfile.TemporaryDirectory() as folder:
         writer = VideoWriter(Path(folder) / "live.mp4", time_base=source.time_base,
-                             rate=Fraction(rate).limit_denominator(1001))
+                             rate=Fraction(rate).limit_denominator(1001), preset=preset)
         restorer.restore_batch(source.frames[:1])   # warm-up
         stats = Pipeline(source, restorer.restore_batch,
                          lambda frame, rgb: writer.write(rgb, frame.pts)).run()
         writer.close()
     interval_ms = 1000 / rate
     return {"what": "live latency beyond inference", "size": f"{width}x{height}",
-            "rate": rate, "seconds": seconds, "frames_in": stats.frames_in,
+            "rate": rate, "seconds": seconds, "preset": preset or "default",
+            "frames_in": stats.frames_in,
             "frames_out": stats.frames_out, "dropped": stats.dropped,
             "inference_ms": round(1000 * stats.infer_seconds / max(stats.inferred, 1), 1),
             "latency_p50_ms": round(stats.latency_ms(50), 1),
@@ -201,7 +202,8 @@ def main(argv: list[str] | None = None) -> None:
                                                  preset=args.preset)
     if args.only in (None, "latency"):
         rate = args.rate or round(0.8 * report.get("throughput", {}).get("bare_fps", 10), 1)
-        report["latency"] = live_latency(restorer, width, height, rate)
+        report["latency"] = live_latency(restorer, width, height, rate,
+                                         preset=args.preset or LIVE_PRESET)
     if args.only in (None, "memory"):
         mw, mh = map(int, args.memory_size.split("x"))
         report["memory"] = memory_over_run(restorer, mw, mh, args.memory_frames)

@@ -17,6 +17,11 @@ from engine.sources import Source
 from engine.stats import PipelineStats
 
 
+# Recording a live source: the encoder must keep up on a small CPU beside inference (OBS uses
+# the same default); files, where time is not of the essence, keep x264's own (medium).
+LIVE_PRESET = "veryfast"
+
+
 @dataclass
 class ExportSettings:
     codec: str = "libx264"
@@ -25,7 +30,7 @@ class ExportSettings:
     batch_size: int = 1
     duration: float | None = None    # seconds of a live source to record
     reference: Path | None = None    # ground-truth video for PSNR
-    preset: str | None = None        # x264/x265 speed preset (None: medium)
+    preset: str | None = None        # x264/x265 speed preset (None: medium, live: veryfast)
 
 
 @dataclass
@@ -59,9 +64,12 @@ def default_batch(device: str) -> int:
 
 def export_video(source: Source, output: Path, process: Process, settings: ExportSettings,
                  on_output: Callable[[PipelineStats], None] | None = None) -> ExportResult:
+    preset = settings.preset
+    if preset is None and source.live and settings.codec in ("libx264", "libx265"):
+        preset = LIVE_PRESET
     writer = VideoWriter(output, time_base=source.time_base, rate=source.rate,
                          codec=settings.codec, crf=settings.crf, colour=source.colour,
-                         copy_from=getattr(source, "path", None), preset=settings.preset)
+                         copy_from=getattr(source, "path", None), preset=preset)
     scores = None
     try:
         scores = VideoScores(settings.reference) if settings.reference else None
