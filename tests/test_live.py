@@ -52,9 +52,10 @@ def recorded(path: Path) -> list:
 
 
 def test_udp_stream_is_restored_live(tmp_path, weights_dir, sender, capsys):
-    url = sender(8)
+    url = sender(60)     # outlasts any model loading; ended by the fixture
     out = tmp_path / "live.mp4"
-    assert main(["export", "--url", url, "--duration", "2", "-o", str(out)]) == 0
+    assert main(["export", "--url", url, "--duration", "2", "-o", str(out), "--backend",
+                 "torch"]) == 0
     frames = recorded(out)
     pts = [f.pts for f in frames]
     assert len(frames) >= 10 and pts == sorted(set(pts))
