@@ -135,12 +135,15 @@ def test_camera_asks_for_mjpg_size_and_rate_and_reports_what_it_got():
 
 def test_camera_unplugged_mid_recording_keeps_a_playable_file(tmp_path, weights_dir,
                                                                monkeypatch, capsys):
-    monkeypatch.setattr(camera, "open_capture",
-                        lambda i: FakeCapture(i, granted=(64, 48, 50.0), unplug_after=40))
+    devices = []
+    monkeypatch.setattr(camera, "open_capture", lambda i: devices.append(
+        FakeCapture(i, granted=(64, 48, 50.0), unplug_after=40)) or devices[-1])
     out = tmp_path / "camera.mp4"
-    assert main(["export", "--camera", "0", "--duration", "30", "-o", str(out)]) == 1
+    assert main(["export", "--camera", "0", "--camera-size", "64x48", "--camera-fps", "50",
+                 "--duration", "30", "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "unplugged" in err and "kept" in err
+    assert devices[0].requests[cv2.CAP_PROP_FRAME_WIDTH] == 64 and devices[0].released
     frames = recorded(out)
     assert 1 <= len(frames) <= 39 and [f.pts for f in frames] == sorted({f.pts for f in frames})
     assert frames[-1].time < 2.0          # real capture timing: 40 frames at 50 fps

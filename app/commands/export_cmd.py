@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from app.commands.bench_cmd import parse_size
 from app.commands.options import add_restorer_options, restorer_from
 from engine.errors import InputError
 from engine.sinks.compare import MODES
@@ -27,6 +28,8 @@ def register(subparsers) -> None:
     parser.add_argument("--url", help="record a stream (rtsp://, udp://, http(s)://) instead")
     parser.add_argument("--duration", type=float, metavar="SECONDS",
                         help="how long to record a camera or stream (required for them)")
+    parser.add_argument("--camera-size", metavar="WxH", help="size to ask the camera for")
+    parser.add_argument("--camera-fps", type=float, help="frame rate to ask the camera for")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUTPUT",
                         help="output video; the container follows the extension")
     add_restorer_options(parser)
@@ -57,7 +60,10 @@ def run(args: argparse.Namespace) -> int:
     check_target(args.output, args.overwrite, args.input, args.codec, args.crf, args.preset)
     # A file or camera is opened first, so a bad one is named before the model loads; a
     # stream last, so that FFmpeg's receive buffer does not fill with stale frames meanwhile.
-    source = None if args.url else open_source(args.input, camera=args.camera)
+    camera_size = parse_size(args.camera_size) if args.camera_size else None
+    source = None if args.url else open_source(args.input, camera=args.camera,
+                                                camera_size=camera_size,
+                                                camera_fps=args.camera_fps)
     try:
         restorer = restorer_from(args)
         source = source or open_source(url=args.url)

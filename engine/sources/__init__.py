@@ -30,14 +30,16 @@ class Source(Protocol):
     def close(self) -> None: ...
 
 
-def open_source(path: Path | None = None, camera: int | None = None,
-                url: str | None = None) -> Source:
-    """Open exactly one of a file, a camera index or a stream URL."""
+def open_source(path: Path | None = None, camera: int | None = None, url: str | None = None,
+                camera_size: tuple[int, int] | None = None,
+                camera_fps: float | None = None) -> Source:
+    """Open exactly one of a file, a camera index (asking for a size and rate) or a stream."""
     from engine.sources.camera import CameraSource
     from engine.sources.file import FileSource
     from engine.sources.stream import StreamSource
     if camera is not None:
-        return CameraSource(camera)
+        width, height = camera_size or (None, None)
+        return CameraSource(camera, width, height, camera_fps)
     if url is not None:
         return StreamSource(url)
     if path is None:
