@@ -29,7 +29,8 @@ def register(subparsers) -> None:
     parser.add_argument("--duration", type=float, metavar="SECONDS",
                         help="how long to record a camera or stream (required for them)")
     parser.add_argument("--camera-size", metavar="WxH", help="size to ask the camera for")
-    parser.add_argument("--camera-fps", type=float, help="frame rate to ask the camera for")
+    parser.add_argument("--camera-fps", type=float, metavar="FPS",
+                        help="frame rate to ask the camera for")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUTPUT",
                         help="output video; the container follows the extension")
     add_restorer_options(parser)
@@ -37,8 +38,8 @@ def register(subparsers) -> None:
                         help=f"video encoder: {', '.join(CODECS)} (default libx264)")
     parser.add_argument("--crf", type=int, help="constant quality (default 18; lower is better)")
     parser.add_argument("--preset", choices=X26X_PRESETS,
-                        help="x264/x265 speed preset (default medium; faster leaves more of a "
-                             "small CPU to inference)")
+                        help="x264/x265 speed preset (default: medium for files, veryfast "
+                             "for live recording; faster leaves more CPU to inference)")
     parser.add_argument("--compare", choices=MODES, help="write before/after instead")
     parser.add_argument("--reference", type=Path, metavar="SHARP_VIDEO",
                         help="ground-truth video: report PSNR of input and output against it")
