@@ -35,6 +35,7 @@ def _session_options(on_cuda: bool) -> ort.SessionOptions:
     if not on_cuda:
         options.intra_op_num_threads = physical_cores()
         options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
 
 
