@@ -61,15 +61,17 @@ def machine_description() -> str:
 
 def bench_frames(width: int, height: int, count: int = DISTINCT_FRAMES) -> np.ndarray:
     """Real frames of the bundled blurred clip, resized to width x height (uint8 N x H x W x 3)."""
-    import av
     import cv2
+    from engine.sources.file import FileSource
+    source = FileSource(SAMPLE_CLIP)
     frames = []
-    with av.open(str(SAMPLE_CLIP)) as container:
-        for frame in container.decode(video=0):
-            rgb = frame.to_ndarray(format="rgb24")
-            frames.append(cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA))
+    try:
+        for frame in source:
+            frames.append(cv2.resize(frame.rgb, (width, height), interpolation=cv2.INTER_AREA))
             if len(frames) == count:
                 break
+    finally:
+        source.close()
     return np.stack(frames)
 
 
