@@ -65,7 +65,8 @@ def test_loop_restarts_and_without_loop_playback_stops_at_the_end(viewer, qtbot,
 
 def test_keys_switch_compare_mode_zoom_help_and_full_screen(viewer, qtbot, small_clip):
     viewer.open_file(small_clip)
-    wait_for_frame(qtbot, viewer, 0)
+    # Any frame: the clip plays on, so waiting for one index would race with playback.
+    qtbot.waitUntil(lambda: viewer.shown is not None, timeout=WAIT_MS)
     assert viewer.view.mode == SIDE_BY_SIDE
     qtbot.keyClick(viewer, Qt.Key.Key_S)
     assert viewer.view.mode == SPLIT and viewer.split_action.isChecked()

@@ -7,20 +7,9 @@ import argparse
 import json
 import sys
 
-from app.commands.options import add_restorer_options
+from app.commands.options import add_restorer_options, parse_size
 from engine.bench import BenchRequest, run_benchmark
 from engine.errors import InputError
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """'1280x720' -> (1280, 720)."""
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise InputError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1280x720") from None
-    if width < 1 or height < 1:
-        raise InputError(f"--size {text!r}: width and height must be positive")
-    return width, height
 
 
 def register(subparsers) -> None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from app.commands.options import parse_size
 from models.training.fetch import (default_cache_dir, fetch_sources, split_holdout,
                                    training_images)
 
@@ -30,14 +31,6 @@ def register(subparsers) -> None:
     export.add_argument("--quality", type=int, default=92, help="JPEG quality")
     export.add_argument("--cache", type=Path, default=None)
     export.set_defaults(run=run_export)
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size {text!r} is not WxH, e.g. 640x360") from None
-    return width, height
 
 
 def run_fetch(args: argparse.Namespace) -> int:

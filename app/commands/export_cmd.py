@@ -10,8 +10,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.commands.bench_cmd import parse_size
-from app.commands.options import add_restorer_options, restorer_from
+from app.commands.options import add_restorer_options, parse_size, restorer_from
 from engine.errors import InputError
 from engine.sinks.compare import MODES
 from engine.sinks.video_writer import CODECS, X26X_PRESETS
@@ -61,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     check_target(args.output, args.overwrite, args.input, args.codec, args.crf, args.preset)
     # A file or camera is opened first, so a bad one is named before the model loads; a
     # stream last, so that FFmpeg's receive buffer does not fill with stale frames meanwhile.
-    camera_size = parse_size(args.camera_size) if args.camera_size else None
+    camera_size = parse_size(args.camera_size, "--camera-size") if args.camera_size else None
     source = None if args.url else open_source(args.input, camera=args.camera,
                                                 camera_size=camera_size,
                                                 camera_fps=args.camera_fps)

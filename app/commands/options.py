@@ -1,13 +1,25 @@
 """Command-line options shared by every command that restores frames: model, backend, device
-and tiling, and the Restorer they describe."""
+and tiling, and the Restorer they describe; frame sizes written WxH."""
 from __future__ import annotations
 
 import argparse
 import sys
 
 from engine.backends import AUTO, backend_choices
+from engine.errors import InputError
 from engine.restorer import Restorer
 from engine.tiling import TileOptions
+
+
+def parse_size(text: str, option: str = "--size") -> tuple[int, int]:
+    """'1280x720' -> (1280, 720); anything else is a one-line InputError naming `option`."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise InputError(f"{option} {text!r}: expected WIDTHxHEIGHT, e.g. 1280x720") from None
+    if width < 1 or height < 1:
+        raise InputError(f"{option} {text!r}: width and height must be positive")
+    return width, height
 
 
 def add_restorer_options(parser: argparse.ArgumentParser, backend: str = AUTO) -> None:

@@ -10,8 +10,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from app.commands.bench_cmd import parse_size
-from app.commands.options import add_restorer_options, tile_options_from
+from app.commands.options import add_restorer_options, parse_size, tile_options_from
 from engine.bench import SAMPLE_CLIP
 from engine.errors import InputError
 
