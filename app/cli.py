@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from app.commands import (bench_cmd, data_cmd, engine_cmd, eval_cmd, export_cmd, grid_cmd,
@@ -34,7 +35,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print("deblur: interrupted", file=sys.stderr)
-        return 130
+        # Outputs are already cleaned up by the handlers the interrupt passed through. Leave
+        # without finalising the interpreter: FFmpeg or ONNX Runtime threads that are still
+        # unwinding can crash it (seen once as a SIGSEGV after this line under heavy load).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
 
 
 if __name__ == "__main__":
