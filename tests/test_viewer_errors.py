@@ -69,3 +69,31 @@ def test_a_file_dropped_on_the_window_opens(viewer, qtbot, small_clip):
     viewer.dropEvent(drop)
     qtbot.waitUntil(lambda: viewer.shown is not None, timeout=WAIT_MS)
     assert viewer.info.name == str(small_clip) and "small.mp4" in viewer.windowTitle()
+
+
+def test_the_camera_picker_lists_cameras_by_name(viewer, qtbot, tmp_path, monkeypatch):
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication, QInputDialog
+
+    from engine.sources import camera_list
+    from tests.test_camera_list import make_node
+    make_node(tmp_path, "video0", "Integrated Camera", "0")
+    make_node(tmp_path, "video1", "Integrated Camera", "1")
+    make_node(tmp_path, "video42", "USB Camera", "0")
+    monkeypatch.setattr(camera_list, "V4L2_SYSFS", tmp_path)   # a sysfs with two cameras
+    offered = []
+
+    def pick_the_usb_camera():
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        offered.extend(dialog.comboBoxItems())
+        dialog.setTextValue("42: USB Camera")
+        dialog.accept()
+
+    QTimer.singleShot(200, pick_the_usb_camera)
+    viewer.open_camera_dialog()
+    assert offered == ["0: Integrated Camera", "42: USB Camera"]
+    # No camera 42 exists on this machine: the real OpenCV capture fails, and says what is here.
+    qtbot.waitUntil(lambda: viewer.banner.text.startswith("camera 42: cannot be opened"),
+                    timeout=WAIT_MS)
+    assert "cameras here: 0: Integrated Camera, 42: USB Camera" in viewer.banner.text

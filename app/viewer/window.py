@@ -19,6 +19,7 @@ from app.viewer.help_overlay import HelpOverlay
 from app.viewer.player import Opener, Player, PlayState, RestorerSettings, Shown, SourceInfo
 from engine.backends import backend_choices
 from engine.sources import open_source
+from engine.sources.camera_list import list_cameras
 
 VIDEO_FILTER = ("Videos (*.mp4 *.mkv *.mov *.avi *.webm *.m4v *.mpg *.mpeg *.ts *.wmv);;"
                 "All files (*)")
@@ -194,10 +195,19 @@ class ViewerWindow(QMainWindow):
             self.open_file(path)
 
     def open_camera_dialog(self) -> None:
-        index, ok = QInputDialog.getInt(self, "Open a camera", "Camera index (/dev/videoN):",
-                                        0, 0, 63)
-        if ok:
-            self.open_camera(index)
+        """A list of the cameras found, by name; where none is listed (not Linux, or no
+        sysfs), an index to try."""
+        cameras = list_cameras()
+        if not cameras:
+            index, ok = QInputDialog.getInt(self, "Open a camera", "No camera is listed; "
+                                            "camera index (/dev/videoN):", 0, 0, 63)
+            if ok:
+                self.open_camera(index)
+            return
+        labels = [camera.label() for camera in cameras]
+        choice, ok = QInputDialog.getItem(self, "Open a camera", "Camera:", labels, 0, False)
+        if ok and choice in labels:
+            self.open_camera(cameras[labels.index(choice)].index)
 
     def open_url_dialog(self) -> None:
         url, ok = QInputDialog.getText(self, "Open a stream", "URL (rtsp://, udp://, "

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from engine.errors import InputError, SourceLost
+from engine.sources.camera_list import describe_cameras
 from engine.frames import Frame
 
 TIME_BASE = Fraction(1, 90000)
@@ -56,7 +57,8 @@ class CameraSource:
         self.capture = (capture_factory or open_capture)(index)
         if not self.capture.isOpened():
             self.capture.release()
-            raise InputError(f"{self.name}: cannot be opened (absent, or busy in another program)")
+            raise InputError(f"{self.name}: cannot be opened (absent, or busy in another "
+                             f"program; {describe_cameras()})")
         self.notes = self._configure(width, height, fps)
         if not any(self.capture.read()[0] for _ in range(FAILED_READS_BEFORE_LOST)):
             self.capture.release()   # a camera that opens but never delivers (busy, broken)
