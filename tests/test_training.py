@@ -133,7 +133,7 @@ def test_train_pairs_and_eval_commands(photos, tmp_path, monkeypatch, capsys):
     assert cv2.imread(str(grid)).shape == (2 * 64, 3 * 96, 3)   # input / fast / truth
 
 
-def test_exported_photo_folders_train_without_the_cache(photos, tmp_path, monkeypatch):
+def test_exported_photo_folders_train_without_the_cache(photos, tmp_path, monkeypatch, capsys):
     cache, _ = photos
     monkeypatch.setenv("DEBLUR_DATA", str(cache))
     exported = tmp_path / "carry"
@@ -143,6 +143,49 @@ def test_exported_photo_folders_train_without_the_cache(photos, tmp_path, monkey
     assert len(train_files) + len(held_out) == 6 and train_files
     assert min(cv2.imread(str(train_files[0])).shape[:2]) == 120
     monkeypatch.setenv("DEBLUR_DATA", str(tmp_path / "nothing-here"))
-    assert main(["train", "--model", "fast", "--steps", "1", "--batch", "1", "--crop", "96",
-                 "--photos", str(exported), "--run-dir", str(tmp_path / "run")]) == 0
+    shipped = models.registry.PACKAGED_WEIGHTS / "deblurganv2-mobilenet-dsc.safetensors"
+    before = shipped.read_bytes()
+    capsys.readouterr()
+    # Paused by its time budget after one of two steps: --publish leaves the shipped weights.
+    assert main(["train", "--model", "fast", "--steps", "2", "--batch", "1", "--crop", "96",
+                 "--photos", str(exported), "--run-dir", str(tmp_path / "run"),
+                 "--stop-after", "0", "--publish"]) == 0
+    err = capsys.readouterr().err
+    assert "paused at step 1 of 2" in err and "not published" in err
     assert (tmp_path / "run" / "deblurganv2-mobilenet-dsc.safetensors").is_file()
+    assert shipped.read_bytes() == before
+
+
+def test_a_time_budget_pauses_at_a_checkpoint_and_resume_finishes(photos, tmp_path):
+    _, paths = photos
+    run_dir = tmp_path / "run"
+    options = _options(run_dir, paths, steps=5)
+    options.stop_after = 0.0                            # spent after the first step
+    weights = train(options)
+    rows = (run_dir / "log.csv").read_text().splitlines()
+    assert len(rows) == 2 and rows[1].startswith("1,")  # one step, validated
+    card = json.loads(weights.with_suffix(".json").read_text())
+    assert card["steps"] == 1 and card["planned_steps"] == 5
+    options.stop_after, options.resume = None, True
+    weights = train(options)
+    assert json.loads(weights.with_suffix(".json").read_text())["steps"] == 5
+
+
+def test_sigterm_pauses_training_at_a_checkpoint(photos, tmp_path, monkeypatch):
+    import os
+    import signal
+    _, paths = photos
+    real_step = Trainer.train_step
+
+    def step_then_terminate(self):
+        stats = real_step(self)
+        if self.step == 3:
+            os.kill(os.getpid(), signal.SIGTERM)        # what a session's end sends
+        return stats
+
+    monkeypatch.setattr(Trainer, "train_step", step_then_terminate)
+    run_dir = tmp_path / "run"
+    train(_options(run_dir, paths, steps=8))
+    state = torch.load(run_dir / "checkpoint.pt", weights_only=True)
+    assert state["step"] == 3
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL   # the handler is put back

@@ -4,6 +4,7 @@ photos (or a real paired dataset), with validation, checkpoints and curves in --
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from collections import Counter
@@ -37,6 +38,9 @@ def register(subparsers) -> None:
     parser.add_argument("--lr", type=float, help="peak learning rate (default: the recipe's)")
     parser.add_argument("--val-every", type=int)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--stop-after", type=float, metavar="MINUTES",
+                        help="pause at a checkpoint after this long (SIGTERM pauses too); "
+                             "--resume continues")
     parser.add_argument("--publish", action="store_true",
                         help="copy the final weights, card and curves into models/weights/")
     parser.set_defaults(run=run)
@@ -61,12 +65,16 @@ def run(args: argparse.Namespace) -> int:
         val_photos=holdout, device=args.device, resume=args.resume, seed=args.seed,
         pairs=args.pairs, vgg19=args.vgg19, init=args.init, batch=args.batch, crop=args.crop,
         lr=args.lr, val_every=args.val_every,
+        stop_after=None if args.stop_after is None else args.stop_after * 60,
         data_summary={"photos": len(train_photos), "held_out": len(holdout),
                       "archives": dict(sources), "procedural": "dead leaves, 10% of crops",
                       "manifest": "deblur data fetch (models/training/sources.py)"})
     weights = train(opts, log=lambda m: print(m, file=sys.stderr))
     print(f"weights: {weights}", file=sys.stderr)
-    if args.publish:
+    finished = json.loads(weights.with_suffix(".json").read_text())["steps"] >= args.steps
+    if args.publish and not finished:
+        print("not published: the run paused before its last step", file=sys.stderr)
+    elif args.publish:
         target = models.registry.PACKAGED_WEIGHTS
         for path in (weights, weights.with_suffix(".json")):
             shutil.copy2(path, target / path.name)

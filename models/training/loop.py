@@ -7,6 +7,8 @@ import dataclasses
 import json
 import math
 import os
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +49,7 @@ class TrainOptions:
     lr: float | None = None
     val_every: int | None = None
     val_count: int = 12
+    stop_after: float | None = None    # seconds; then validate, checkpoint and pause
     data_summary: dict = dataclasses.field(default_factory=dict)
 
 
@@ -207,7 +210,7 @@ class Trainer:
 
     def card(self, metrics: dict) -> dict:
         recipe = dataclasses.asdict(self.recipe)
-        card = {"steps": self.step, "recipe": recipe, "seed": self.opts.seed,
+        card = {"steps": self.step, "planned_steps": self.opts.steps, "recipe": recipe, "seed": self.opts.seed,
                 "device": _device_name(self.device),
                 "data": self.opts.data_summary or {"pairs": str(self.opts.pairs)},
                 "metrics": {"validation": metrics,
@@ -231,8 +234,35 @@ def _device_name(device: torch.device) -> str:
     return f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
 
 
+class PauseRequest:
+    """Whether training should pause at the next step: its time budget is spent, or SIGTERM
+    arrived (a session's or a device command's end). The loop then validates and checkpoints
+    before it leaves, so `--resume` loses nothing."""
+
+    def __init__(self, stop_after: float | None):
+        self.deadline = None if stop_after is None else time.monotonic() + stop_after
+        self.signalled = False
+        self._previous = None
+
+    def __enter__(self) -> "PauseRequest":
+        if threading.current_thread() is threading.main_thread():   # signals only go there
+            self._previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+    def _on_sigterm(self, signum, frame) -> None:
+        self.signalled = True
+
+    def due(self) -> bool:
+        return self.signalled or (self.deadline is not None and time.monotonic() >= self.deadline)
+
+
 def train(opts: TrainOptions, log=print) -> Path:
-    """Run (or resume) training; returns the weights file written into the run folder."""
+    """Run (or resume) training; returns the weights file written into the run folder. With
+    `stop_after`, or on SIGTERM, it pauses early at a checkpoint (see PauseRequest)."""
     run_dir = Path(opts.run_dir)
     checkpoint = run_dir / "checkpoint.pt"
     if checkpoint.exists() and not opts.resume:
@@ -248,26 +278,32 @@ def train(opts: TrainOptions, log=print) -> Path:
     bar = tqdm(total=opts.steps, initial=trainer.step, unit="step", dynamic_ncols=True,
                disable=None)
     tick, tick_step = time.perf_counter(), trainer.step
-    while trainer.step < opts.steps:
-        stats = trainer.train_step()
-        bar.update(1)
-        bar.set_postfix(loss=f"{stats['loss']:.4f}")
-        last = trainer.step == opts.steps
-        if trainer.step % trainer.recipe.val_every == 0 or last:
-            now = time.perf_counter()
-            stats["it_per_s"] = round((trainer.step - tick_step) / (now - tick), 3)
-            tick, tick_step = now, trainer.step
-            metrics = trainer.validate()
-            stats |= metrics | {"step": trainer.step, "lr": trainer.sched.get_last_lr()[0]}
-            curves.append_row(csv_path, stats)
-            curves.plot(csv_path, run_dir / "curves.png", trainer.entry.name)
-            trainer.save_checkpoint(checkpoint)
-            weights = models.save(trainer.entry.name, trainer.net, trainer.card(metrics), run_dir)
-            bar.write(f"step {trainer.step}: validation PSNR {metrics['val_psnr_in']:.2f} -> "
-                      f"{metrics['val_psnr_out']:.2f} dB, sharp in/out "
-                      f"{metrics['val_identity_psnr']:.2f} dB")
-        elif trainer.step % 10 == 0:
-            curves.append_row(csv_path, stats | {"step": trainer.step,
-                                                 "lr": trainer.sched.get_last_lr()[0]})
+    with PauseRequest(opts.stop_after) as pause:
+        while trainer.step < opts.steps:
+            stats = trainer.train_step()
+            bar.update(1)
+            bar.set_postfix(loss=f"{stats['loss']:.4f}")
+            last, pausing = trainer.step == opts.steps, pause.due()
+            if trainer.step % trainer.recipe.val_every == 0 or last or pausing:
+                now = time.perf_counter()
+                stats["it_per_s"] = round((trainer.step - tick_step) / (now - tick), 3)
+                tick, tick_step = now, trainer.step
+                metrics = trainer.validate()
+                stats |= metrics | {"step": trainer.step, "lr": trainer.sched.get_last_lr()[0]}
+                curves.append_row(csv_path, stats)
+                curves.plot(csv_path, run_dir / "curves.png", trainer.entry.name)
+                trainer.save_checkpoint(checkpoint)
+                weights = models.save(trainer.entry.name, trainer.net, trainer.card(metrics),
+                                      run_dir)
+                bar.write(f"step {trainer.step}: validation PSNR {metrics['val_psnr_in']:.2f} "
+                          f"-> {metrics['val_psnr_out']:.2f} dB, sharp in/out "
+                          f"{metrics['val_identity_psnr']:.2f} dB")
+                if pausing and not last:
+                    log(f"paused at step {trainer.step} of {opts.steps} (checkpoint saved); "
+                        "the same command with --resume continues")
+                    break
+            elif trainer.step % 10 == 0:
+                curves.append_row(csv_path, stats | {"step": trainer.step,
+                                                     "lr": trainer.sched.get_last_lr()[0]})
     bar.close()
     return weights
