@@ -9,6 +9,7 @@ from PyQt6.QtWidgets import QAbstractSlider
 
 from app.viewer.compare_view import SIDE_BY_SIDE, SPLIT
 from engine.sources.file import FileSource
+from tests.videos import make_video
 from tests.viewer_fixtures import (SAMPLE, WAIT_MS, shown_indices, small_clip,  # noqa: F401
                                    viewer, wait_for_frame)
 
@@ -56,8 +57,9 @@ def test_loop_restarts_and_without_loop_playback_stops_at_the_end(viewer, qtbot,
     qtbot.waitUntil(lambda: seen.count(0) >= 2, timeout=WAIT_MS)    # went round once
     assert seen[:13] == [*range(12), 0]
     viewer.loop_action.setChecked(False)
-    qtbot.waitUntil(lambda: viewer.state.at_end, timeout=WAIT_MS)
-    assert seen[-1] == 11 and not viewer.state.playing
+    # The end state may arrive just before the last frame is painted: wait for both.
+    qtbot.waitUntil(lambda: viewer.state.at_end and seen[-1] == 11, timeout=WAIT_MS)
+    assert not viewer.state.playing
     viewer.player.play()                            # from the end, play starts again
     qtbot.waitUntil(lambda: seen[-1] != 11, timeout=WAIT_MS)
     assert seen[-1] in (0, 1)
@@ -84,3 +86,25 @@ def test_keys_switch_compare_mode_zoom_help_and_full_screen(viewer, qtbot, small
     qtbot.waitUntil(viewer.isFullScreen, timeout=WAIT_MS)
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not viewer.isFullScreen(), timeout=WAIT_MS)
+
+
+def test_real_time_mode_skips_late_frames_and_every_frame_mode_shows_all(viewer, qtbot,
+                                                                         tmp_path):
+    # 120 frames at 1000 fps: faster than decoding, restoring and painting can go anywhere.
+    clip = make_video(tmp_path / "quick.mp4", frames=120, rate=1000)
+    seen = shown_indices(viewer)
+    qtbot.keyClick(viewer, Qt.Key.Key_T)            # real time (the fixture turned it off)
+    assert viewer.realtime_action.isChecked()
+    viewer.open_file(clip)
+    stats = viewer.player.stats
+    qtbot.waitUntil(lambda: viewer.state.at_end and len(seen) + stats.dropped == 120,
+                    timeout=WAIT_MS)                # every frame painted or counted as dropped
+    assert len(seen) < 120 and seen == sorted(set(seen))   # late frames skipped, order kept
+
+    qtbot.keyClick(viewer, Qt.Key.Key_T)            # every frame
+    assert not viewer.realtime_action.isChecked()
+    seen.clear()
+    dropped = stats.dropped
+    viewer.player.play()                            # from the end: again from the start
+    qtbot.waitUntil(lambda: viewer.state.at_end and bool(seen) and seen[-1] == 119, timeout=WAIT_MS)
+    assert seen == list(range(120)) and stats.dropped == dropped

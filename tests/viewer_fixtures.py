@@ -24,6 +24,9 @@ def make_viewer(qtbot, settings: RestorerSettings = RestorerSettings("fast", "to
     qtbot.waitActive(window)
     qtbot.waitUntil(lambda: window.restorer_label.text().startswith(("deblurgan", "mprnet")),
                     timeout=WAIT_MS)
+    # Every frame, so that tests can follow frame indices on a loaded machine; real-time
+    # skipping has its own test.
+    window.realtime_action.setChecked(False)
     return window
 
 

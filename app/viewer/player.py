@@ -4,8 +4,9 @@ time. The GUI only posts commands (play, pause, seek, step, loop, model, record,
 the newest result from a one-frame slot, so it never waits on decoding or inference and at
 most one frame is ever waiting to be shown.
 
-Files play at their own pace (the frames' timestamps) or as fast as processing allows, every
-frame shown; seeking and stepping back start a new stretch at a frame-accurate position. Live
+Files play at their own pace (the frames' timestamps). Where processing is slower than that,
+real-time mode (the default) skips frames that are already late when decoded, before
+inference, so playback keeps the clock; every-frame mode shows them all, slower. Seeking and stepping back start a new stretch at a frame-accurate position. Live
 sources (camera, stream) run the pipeline in latest-only mode: drops are counted, never queued."""
 from __future__ import annotations
 
@@ -146,11 +147,14 @@ class _Closed(Exception):
 
 
 class _Stretch:
-    """The source from frame `start` on, as one pipeline run reads it; counts decoded frames."""
+    """The source from frame `start` on, as one pipeline run reads it; counts decoded frames
+    and leaves out those `skip` says are too late to show."""
 
-    def __init__(self, source: Source, start: int, stats: ViewerStats):
-        self.source, self.start, self.stats = source, start, stats
+    def __init__(self, source: Source, start: int, stats: ViewerStats,
+                 skip: Callable[[Frame], bool]):
+        self.source, self.start, self.stats, self.skip = source, start, stats, skip
         self.live = source.live
+        self.skipped = 0
 
     @property
     def corrupt(self) -> int:
@@ -163,14 +167,18 @@ class _Stretch:
             for frame in frames:
                 self.stats.decoded.tick()
                 self.stats.corrupt = self.source.corrupt
+                if self.skip(frame):
+                    self.skipped += 1
+                    continue
                 yield frame
         finally:
             getattr(frames, "close", lambda: None)()
 
 
 class _Clock:
-    """Paces file playback to the frames' timestamps. A late frame is shown at once and the
-    clock restarts from it: playback slows to what processing allows, it never races."""
+    """Paces file playback to the frames' timestamps. A late frame is shown at once; in
+    every-frame mode the clock then restarts from it (playback slows to what processing
+    allows, it never races), in real-time mode it keeps time and late frames are skipped."""
 
     def __init__(self) -> None:
         self.zero: float | None = None   # the monotonic time at which t = 0 is due
@@ -178,11 +186,16 @@ class _Clock:
     def reset(self) -> None:
         self.zero = None
 
-    def delay(self, t: float) -> float:
+    def delay(self, t: float, keep_time: bool = False) -> float:
         now = time.monotonic()
-        if self.zero is None or now - (self.zero + t) > LATE_TOLERANCE:
+        if self.zero is None or (not keep_time and now - (self.zero + t) > LATE_TOLERANCE):
             self.zero = now - t
         return self.zero + t - now
+
+    def late(self, t: float) -> bool:
+        """Already past the time `t` is due (read from the decoding thread)."""
+        zero = self.zero
+        return zero is not None and time.monotonic() - (zero + t) > LATE_TOLERANCE
 
 
 class Player(QObject):
@@ -208,6 +221,9 @@ class Player(QObject):
         self._restorer_error = ""
         self._playing = True
         self._loop = False
+        self._realtime = True                # skip late file frames (else show every frame)
+        self._skipped_before = 0
+        self._stretch: _Stretch | None = None
         self._at_end = False
         self._start: int | None = None       # where the next stretch begins; None: idle
         self._show_one = False               # show the stretch's first frame even if paused
@@ -250,6 +266,10 @@ class Player(QObject):
 
     def set_loop(self, loop: bool) -> None:
         self._post("loop", loop)
+
+    def set_realtime(self, realtime: bool) -> None:
+        """Keep the file's clock by skipping late frames (True), or show every frame."""
+        self._post("realtime", realtime)
 
     def set_restorer(self, settings: RestorerSettings) -> None:
         """Rebuild the Restorer in the worker; frames from then on use it."""
@@ -316,8 +336,9 @@ class Player(QObject):
         published = self._published
         # queue_size 0: one frame waits at each hand-off, so a model switch or a seek shows
         # within a frame or two and the latency stays short.
-        pipeline = Pipeline(_Stretch(self._source, start, self.stats), self._process,
-                            self._sink, live=self._info.live, queue_size=0)
+        stretch = self._stretch = _Stretch(self._source, start, self.stats, self._too_late)
+        pipeline = Pipeline(stretch, self._process, self._sink, live=self._info.live,
+                            queue_size=0)
         self._running = pipeline
         try:
             result = pipeline.run()
@@ -325,8 +346,10 @@ class Player(QObject):
             self._apply(restart)
             return
         finally:
-            self._running = None
+            self._running = self._stretch = None
             self._dropped_before += pipeline.decoded.dropped + pipeline.restored.dropped
+            self._skipped_before += stretch.skipped
+            self._count_dropped()   # frames skipped after the last one shown count too
         if result.ended_early:
             self.failed.emit(result.ended_early)
         if self._info.live:   # a live source that ended does not come back: let it go
@@ -338,6 +361,12 @@ class Player(QObject):
         else:
             self._playing, self._at_end = False, True
         self._emit_state()
+
+    def _too_late(self, frame: Frame) -> bool:
+        """In the decoding thread: a file frame past its time while playing in real-time
+        mode is left out before inference, the cost that matters."""
+        return (self._realtime and self._playing and not self._info.live
+                and self._clock.late(frame.time))
 
     def _process(self, batch: np.ndarray) -> np.ndarray:
         """The pipeline's inference step, with whichever Restorer is current."""
@@ -370,7 +399,7 @@ class Player(QObject):
             if not self._playing:
                 self._drain(wait=None)
                 continue
-            delay = self._clock.delay(frame.time)
+            delay = self._clock.delay(frame.time, keep_time=self._realtime)
             if delay > 0:
                 self._drain(wait=delay)
                 continue
@@ -387,11 +416,17 @@ class Player(QObject):
         shown = Shown(frame, restored, getattr(restored, "made_by", ""))
         self._last, self._position = shown, frame.index
         self._published += 1
-        pipeline = self._running
-        in_flight = pipeline.decoded.dropped + pipeline.restored.dropped if pipeline else 0
-        self.stats.dropped = self._dropped_before + in_flight + self.slot.replaced
         if self.slot.put(shown):
             self.frameReady.emit()
+        self._count_dropped()
+
+    def _count_dropped(self) -> None:
+        """Frames not shown: replaced in a hand-off or the GUI slot, or skipped as late."""
+        pipeline, stretch = self._running, self._stretch
+        in_flight = pipeline.decoded.dropped + pipeline.restored.dropped if pipeline else 0
+        skipped = stretch.skipped if stretch is not None else 0
+        self.stats.dropped = (self._dropped_before + in_flight + self.slot.replaced
+                              + self._skipped_before + skipped)
 
     # Commands, in the worker.
 
@@ -465,6 +500,10 @@ class Player(QObject):
 
     def _do_loop(self, loop: bool) -> None:
         self._loop = bool(loop)
+
+    def _do_realtime(self, realtime: bool) -> None:
+        self._realtime = bool(realtime)
+        self._clock.reset()
 
     def _do_restorer(self, settings: RestorerSettings) -> None:
         if not self._set_restorer(settings) or self._playing or self._last is None:

@@ -104,6 +104,9 @@ class ViewerWindow(QMainWindow):
         a(play, f"Forward {JUMP_SECONDS:g} s", "Shift+Right", lambda: self._jump(JUMP_SECONDS))
         a(play, "To the start", "Home", lambda: self.player.seek(0))
         self.loop_action = a(play, "Loop", "L", self.player.set_loop, checkable=True)
+        self.realtime_action = a(play, "Keep real time (skip late frames)", "T",
+                                 self.player.set_realtime, checkable=True)
+        self.realtime_action.setChecked(True)
         self.split_action = a(view, "Split wipe (else side by side)", "S",
                               lambda on: self.view.set_mode(SPLIT if on else SIDE_BY_SIDE),
                               checkable=True)
