@@ -59,13 +59,49 @@ def test_variable_frame_rate_stays_variable(tmp_path, weights_dir):
     assert frame_times(out) == pytest.approx([s / 25 for s in stamps], abs=1e-3)
 
 
-def test_mp4_output_copies_aac_and_says_what_it_leaves_out(tmp_path, weights_dir, capsys):
-    source = make_video(tmp_path / "in.mkv", 6, audio=True, subtitles=True)
+def subtitle_lines(path: Path) -> tuple[str, list[tuple[str, float]]]:
+    """The subtitle codec and each cue's words with its start time in seconds, decoded."""
+    with av.open(str(path)) as container:
+        stream = container.streams.subtitles[0]
+        return stream.codec_context.name, [
+            (cue.dialogue.decode(), round(float(packet.pts * packet.time_base), 3))
+            for packet in container.demux(stream) if packet.pts is not None
+            for cue in packet.decode()]
+
+
+def test_mp4_output_copies_aac_and_converts_text_subtitles(tmp_path, weights_dir, capsys):
+    source = make_video(tmp_path / "in.mkv", 9, audio=True, subtitles=True)   # SubRip
     out = tmp_path / "out.mp4"
     assert main(["export", str(source), "-o", str(out)]) == 0
-    assert stream_info(out)["kinds"] == ["video", "audio"]
+    assert stream_info(out)["kinds"] == ["video", "audio", "subtitle"]
     assert [p for p, _ in packets(out, "audio")] == [p for p, _ in packets(source, "audio")]
-    assert "subtitle stream #2" in capsys.readouterr().err
+    assert "subtitle stream #2 (" in capsys.readouterr().err
+    codec, lines = subtitle_lines(out)
+    expected = [("line 0", 0.0), ("line 4", 0.16), ("line 8", 0.32)]
+    assert codec == "mov_text" and lines == expected
+    # And back: Matroska cannot hold mov_text, so the MP4's cues become SubRip again.
+    back = tmp_path / "back.mkv"
+    assert main(["export", str(out), "-o", str(back)]) == 0
+    assert "converted to subrip" in capsys.readouterr().err
+    codec, lines = subtitle_lines(back)
+    # Matroska shifts every stream alike so that the AAC priming samples start at 0: the cues
+    # keep their place against the pictures.
+    shift = frame_times(back)[0]
+    assert codec in ("subrip", "srt")
+    assert [(words, round(t - shift, 3)) for words, t in lines] == expected
+
+
+def test_webm_output_gets_vp9_opus_and_webvtt_without_being_told(tmp_path, weights_dir,
+                                                                 capsys):
+    source = make_video(tmp_path / "in.mkv", 9, audio=True, subtitles=True)
+    out = tmp_path / "out.webm"
+    assert main(["export", str(source), "-o", str(out)]) == 0
+    with av.open(str(out)) as container:
+        codecs = [(s.type, s.codec_context.name) for s in container.streams]
+    assert codecs == [("video", "vp9"), ("audio", "opus"), ("subtitle", "webvtt")]
+    assert stream_info(out)["frames"] == 9
+    assert subtitle_lines(out)[1] == [("line 0", 0.0), ("line 4", 0.16), ("line 8", 0.32)]
+    assert "re-encoded to opus" in capsys.readouterr().err
 
 
 def test_audio_the_container_cannot_hold_is_reencoded_and_said(tmp_path, weights_dir, capsys):

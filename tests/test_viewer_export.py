@@ -72,6 +72,19 @@ def test_export_refuses_an_existing_file_in_the_dialog(viewer, qtbot, tmp_path):
     assert taken.read_bytes() == b"keep me"
 
 
+def test_the_dialog_picks_a_codec_the_container_holds(viewer, qtbot, tmp_path):
+    viewer.open_file(SAMPLE)
+    qtbot.waitUntil(lambda: viewer.info is not None, timeout=WAIT_MS)
+    viewer.show_export_dialog()
+    dialog = viewer.export_dialog
+    assert dialog.codec_combo.currentText() == "libx264"
+    dialog.output_edit.setText(str(tmp_path / "restored.webm"))    # WebM: VP8/VP9/AV1 only
+    assert dialog.codec_combo.currentText() == "libvpx-vp9"
+    dialog.codec_combo.setCurrentText("libx264")                    # forced back by hand
+    dialog.start()
+    assert "cannot hold libx264" in dialog.status_label.text() and not dialog.busy
+
+
 def test_recording_a_live_camera(viewer, qtbot, tmp_path):
     viewer.open_with(lambda: CameraSource(0, capture_factory=lambda i: FakeCapture(
         i, granted=(64, 48, 50.0))))

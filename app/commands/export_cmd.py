@@ -13,7 +13,7 @@ from tqdm import tqdm
 from app.commands.options import add_restorer_options, parse_size, restorer_from
 from engine.errors import InputError
 from engine.sinks.compare import MODES
-from engine.sinks.video_writer import CODECS, X26X_PRESETS
+from engine.sinks.video_writer import CODECS, X26X_PRESETS, default_codec
 from engine.sources import STREAM_SCHEMES, open_source
 from engine.stats import PipelineStats
 from engine.video_export import ExportSettings, check_target, default_batch, export_video
@@ -33,8 +33,9 @@ def register(subparsers) -> None:
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUTPUT",
                         help="output video; the container follows the extension")
     add_restorer_options(parser)
-    parser.add_argument("--codec", default="libx264",
-                        help=f"video encoder: {', '.join(CODECS)} (default libx264)")
+    parser.add_argument("--codec",
+                        help=f"video encoder: {', '.join(CODECS)} (default: libx264, or what "
+                             "the container takes, e.g. libvpx-vp9 for .webm)")
     parser.add_argument("--crf", type=int, help="constant quality (default 18; lower is better)")
     parser.add_argument("--preset", choices=X26X_PRESETS,
                         help="x264/x265 speed preset (default: medium for files, veryfast "
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     live = args.camera is not None or args.url is not None
     if live and not args.duration:
         raise InputError("recording a camera or stream needs --duration SECONDS")
+    args.codec = args.codec or default_codec(args.output)
     check_target(args.output, args.overwrite, args.input, args.codec, args.crf, args.preset)
     # A file or camera is opened first, so a bad one is named before the model loads; a
     # stream last, so that FFmpeg's receive buffer does not fill with stale frames meanwhile.

@@ -14,7 +14,8 @@ from app.viewer.export_job import ExportJob
 from app.viewer.player import RestorerSettings, describe_error
 from engine.errors import InputError
 from engine.sinks.compare import MODES
-from engine.sinks.video_writer import DEFAULT_CRF, available_codecs, encoder_options
+from engine.sinks.video_writer import (DEFAULT_CRF, available_codecs, container_takes,
+                                       default_codec, encoder_options)
 from engine.video_export import ExportResult, ExportSettings, check_target
 
 RESTORED_ONLY = "restored only"
@@ -80,6 +81,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.status_label)
         layout.addWidget(self.buttons)
         self._codec_changed(self.codec_combo.currentText())
+        self.output_edit.textChanged.connect(self._output_changed)
 
     @property
     def busy(self) -> bool:
@@ -91,11 +93,11 @@ class ExportDialog(QDialog):
             return
         output = Path(self.output_edit.text()).expanduser()
         try:
-            check_target(output, self.overwrite_check.isChecked(), self.input_path)
+            codec = self.codec_combo.currentText()
+            check_target(output, self.overwrite_check.isChecked(), self.input_path, codec)
         except InputError as exc:
             self._status(describe_error(exc), error=True)
             return
-        codec = self.codec_combo.currentText()
         compare = self.compare_combo.currentText()
         settings = ExportSettings(codec=codec,
                                   crf=self.quality_spin.value() if has_quality_setting(codec)
@@ -151,8 +153,16 @@ class ExportDialog(QDialog):
     def _codec_changed(self, codec: str) -> None:
         self.quality_spin.setEnabled(has_quality_setting(codec))
 
+    def _output_changed(self, text: str) -> None:
+        """A codec the new container cannot hold gives way to the one it takes by default
+        (a .webm gets VP9)."""
+        if container_takes(Path(text), self.codec_combo.currentText()) is False:
+            index = self.codec_combo.findText(default_codec(Path(text)))
+            if index >= 0:
+                self.codec_combo.setCurrentIndex(index)
+
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export to", self.output_edit.text(),
-                                              "Videos (*.mp4 *.mkv *.mov);;All files (*)")
+                                              "Videos (*.mp4 *.mkv *.mov *.webm);;All files (*)")
         if path:
             self.output_edit.setText(path)

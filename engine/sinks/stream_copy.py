@@ -1,13 +1,14 @@
 """Audio and subtitle streams of the input carried into the output packet for packet, read
 alongside the video so the file stays interleaved and memory stays flat. A stream whose codec
-the output container cannot hold is re-encoded (audio) or left out (subtitles), and a note
-says so."""
+the output container cannot hold is re-encoded (audio), converted to a text codec it holds
+(text subtitles) or left out (picture subtitles), and a note says so."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import av
 
+from engine.sinks import subtitle_text
 from engine.sources.file import open_container
 
 AUDIO_FALLBACKS = ("aac", "libopus", "libvorbis", "libmp3lame", "flac", "pcm_s16le")
@@ -52,12 +53,37 @@ class _AudioReencoder:
         self.output.mux(self.stream.encode(None))
 
 
+class _SubtitleConverter:
+    """Text subtitle packets re-framed for a text codec the container holds, same times."""
+
+    def __init__(self, source: av.stream.Stream, output: av.container.OutputContainer,
+                 target: str):
+        self.codec = source.codec_context.name
+        self.stream = output.add_mux_stream(target)
+        self.stream.time_base = source.time_base
+        self.stream.metadata.update(source.metadata)
+        self.output, self.target = output, target
+
+    def mux(self, packet: av.Packet) -> None:
+        text = subtitle_text.packet_text(self.codec, bytes(packet))
+        if not text.strip():
+            return   # mov_text's empty samples between cues: the target marks gaps itself
+        converted = av.Packet(subtitle_text.packet_payload(self.target, text))
+        converted.stream, converted.time_base = self.stream, packet.time_base
+        converted.pts, converted.dts = packet.pts, packet.dts
+        converted.duration = packet.duration
+        self.output.mux(converted)
+
+    def flush(self) -> None:
+        pass
+
+
 class StreamCopier:
     def __init__(self, source: Path, output: av.container.OutputContainer, notes: list[str]):
         self.input = open_container(source)
         self.output = output
         self.copies: dict[int, av.stream.Stream] = {}
-        self.reencoders: dict[int, _AudioReencoder] = {}
+        self.reencoders: dict[int, _AudioReencoder | _SubtitleConverter] = {}
         suffix = Path(output.name).suffix
         for stream in self.input.streams:
             if stream.type not in ("audio", "subtitle") or stream.codec_context is None:
@@ -72,6 +98,10 @@ class StreamCopier:
                 self.reencoders[stream.index] = _AudioReencoder(stream, output, target)
                 notes.append(f"{label}: a {suffix} file cannot hold {codec}; re-encoded to "
                              f"{target}")
+            elif stream.type == "subtitle" and (target := self._subtitle_codec(codec)):
+                self.reencoders[stream.index] = _SubtitleConverter(stream, output, target)
+                notes.append(f"{label}: a {suffix} file cannot hold {codec}; converted to "
+                             f"{target} (the words and line breaks; styling is left out)")
             else:
                 notes.append(f"{label}: a {suffix} file cannot hold {codec}; left out "
                              "(a .mkv output keeps it)")
@@ -89,6 +119,12 @@ class StreamCopier:
                 except (av.codec.codec.UnknownCodecError, ValueError):
                     continue
         return None
+
+    def _subtitle_codec(self, source_codec: str) -> str | None:
+        if not subtitle_text.readable(source_codec):
+            return None   # picture subtitles
+        return next((name for name in subtitle_text.TARGETS
+                     if container_holds(self.output, codec_id(name))), None)
 
     def copy_until(self, seconds: float | None) -> None:
         """Mux the input's packets up to `seconds` of presentation time (None: all)."""

@@ -19,7 +19,14 @@ from engine.errors import InputError
 from engine.sinks.stream_copy import StreamCopier
 from engine.video_colour import ColourTags, from_rgb, output_tags
 
-CODECS = ("libx264", "libx265", "libsvtav1", "prores_ks", "ffv1", "h264_nvenc", "hevc_nvenc")
+CODECS = ("libx264", "libx265", "libsvtav1", "libvpx-vp9", "prores_ks", "ffv1", "h264_nvenc",
+          "hevc_nvenc")
+# Without --codec: the first of these the container holds. x264 plays everywhere; WebM takes
+# only VP8/VP9/AV1; an old container may take only MPEG-4 Part 2.
+DEFAULT_CODECS = ("libx264", "libvpx-vp9", "libsvtav1", "mpeg4", "ffv1")
+# libvpx: constant quality needs a zero bit rate; its default speed (cpu-used 1) is slower
+# than the model on most machines.
+VP9_OPTIONS = {"b": "0", "deadline": "good", "cpu-used": "4", "row-mt": "1"}
 CRF_CODECS = {"libx264", "libx265", "libsvtav1", "libvpx-vp9", "libaom-av1"}
 DEFAULT_CRF = 18
 X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
@@ -56,7 +63,7 @@ def available_codecs() -> list[str]:
 def encoder_options(codec: str, crf: int | None, preset: str | None = None) -> dict[str, str]:
     """FFmpeg options for `codec`: constant quality (crf 18 by default, where the codec has
     such a mode) and, for x264/x265, the speed preset (their default: medium)."""
-    options = {}
+    options = dict(VP9_OPTIONS) if codec == "libvpx-vp9" else {}
     if codec in CRF_CODECS:
         options["crf"] = str(DEFAULT_CRF if crf is None else crf)
     elif "nvenc" in codec:
@@ -85,29 +92,43 @@ def pixel_format(codec: str, width: int, height: int) -> str:
     return choice
 
 
+def container_takes(target: Path, codec: str) -> bool | None:
+    """Whether the container the name of `target` implies can hold `codec` video (None: the
+    extension names no container). Asked of FFmpeg on an in-memory file."""
+    probe = io.BytesIO()
+    probe.name = Path(target).name
+    try:
+        container = av.open(probe, "w")
+    except ValueError:
+        return None
+    with container:
+        try:
+            container.add_stream(codec)
+        except ValueError:
+            return False
+    return True
+
+
+def default_codec(target: Path) -> str:
+    """The encoder for `target` when none is named: the first of DEFAULT_CODECS that this
+    machine has and the container takes (libx264 where none does: check_output explains)."""
+    return next((codec for codec in DEFAULT_CODECS
+                 if encoder_available(codec) and container_takes(target, codec)), "libx264")
+
+
 def check_output(target: Path, codec: str, crf: int | None, preset: str | None = None) -> None:
     """Refuse, before anything is written or loaded, a codec this machine lacks, a --crf the
     codec has no use for, or an extension naming no container or one that cannot hold the
-    codec. The container is guessed from the name on an in-memory file."""
+    codec."""
     target = Path(target)
     if not encoder_available(codec):
         raise InputError(f"codec {codec!r} is not available on this machine; available: "
                          f"{', '.join(available_codecs())}")
     encoder_options(codec, crf, preset)
-    probe = io.BytesIO()
-    probe.name = target.name
-    try:
-        container = av.open(probe, "w")
-    except ValueError:
+    holds = container_takes(target, codec)
+    if holds is None:
         raise InputError(f"{target}: cannot tell the container format from the extension "
-                         f"{target.suffix!r}") from None
-    with container:
-        try:
-            container.add_stream(codec)   # PyAV asks FFmpeg whether the muxer takes the codec
-        except ValueError:
-            holds = False
-        else:
-            holds = True
+                         f"{target.suffix!r}")
     if not holds:
         raise InputError(f"{target}: a {target.suffix} file cannot hold {codec} video; choose "
                          "another extension (.mkv holds everything)")
