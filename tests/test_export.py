@@ -172,10 +172,12 @@ def test_reference_reports_psnr_of_input_and_output(tmp_path, weights_dir, capsy
         next(iter(FileSource(sharp).frames(i))).rgb.astype(int) + 6, 0, 255).astype(np.uint8))
     out = tmp_path / "out.mp4"
     assert main(["export", str(noisy), "-o", str(out), "--reference", str(sharp)]) == 0
-    line = next(x for x in capsys.readouterr().out.splitlines() if "PSNR" in x)
+    capsys_out = capsys.readouterr().out
+    line = next(x for x in capsys_out.splitlines() if "PSNR against" in x)
     expected = np.mean([peak_signal_noise_ratio(a.rgb, b.rgb, data_range=255)
                         for a, b in zip(FileSource(sharp), FileSource(noisy))])
     assert f"input {expected:.2f} dB" in line and "over 4 frames" in line
+    assert "gain by input PSNR: >=32 dB " in capsys_out and "(4)" in capsys_out
 
 
 def test_refuses_to_overwrite_without_y(tmp_path, weights_dir, capsys):

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from app.commands.options import add_restorer_options, restorer_from
 import models
 from engine.errors import InputError
-from engine.evaluation import average, evaluate_pair
+from engine.evaluation import average, describe_severity, evaluate_pair, gain_by_severity
 from models.training.data import find_pairs
 
 COLUMNS = ["psnr_input", "psnr_output", "psnr_unsharp", "ssim_input", "ssim_output",
@@ -44,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         return 2
     mean = average(rows)
+    bands = gain_by_severity([(r["psnr_input"], r["psnr_output"]) for r in rows])
     if args.json:
-        print(json.dumps({"rows": rows, "average": mean}, indent=1))
+        print(json.dumps({"rows": rows, "average": mean, "by_input": bands}, indent=1))
     else:
         name_width = max(len(r["image"]) for r in rows + [mean])
         print("image".ljust(name_width), *(c.rjust(15) for c in COLUMNS))
@@ -53,15 +54,17 @@ def run(args: argparse.Namespace) -> int:
             print(row["image"].ljust(name_width), *(f"{row[c]:15.3f}" for c in COLUMNS))
         print(f"{restorer.description}: {mean['psnr_output'] - mean['psnr_input']:+.2f} dB "
               f"over the input on {len(rows)} pairs")
+        print(describe_severity(bands))
     if args.record:
-        _record(restorer.model.entry, args.record, mean, len(rows), args.pairs)
+        _record(restorer.model.entry, args.record, mean, bands, len(rows), args.pairs)
     return 0 if len(rows) == len(pairs) else 2
 
 
-def _record(entry: models.ModelEntry, key: str, mean: dict, count: int, pairs: Path) -> None:
+def _record(entry: models.ModelEntry, key: str, mean: dict, bands: list[dict], count: int,
+            pairs: Path) -> None:
     card_path = entry.card_path()
     card = json.loads(card_path.read_text())
     card.setdefault("metrics", {})[key] = {
         "pairs": count, "source": str(pairs),
-        **{k: round(v, 3) for k, v in mean.items() if k != "image"}}
+        **{k: round(v, 3) for k, v in mean.items() if k != "image"}, "by_input": bands}
     card_path.write_text(json.dumps(card, indent=2) + "\n")

@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from app.commands.options import add_restorer_options, parse_size, restorer_from
 from engine.errors import InputError
+from engine.evaluation import describe_severity
 from engine.sinks.compare import MODES
 from engine.sinks.video_writer import CODECS, X26X_PRESETS, default_codec
 from engine.sources import STREAM_SCHEMES, open_source
@@ -90,6 +91,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"PSNR against {args.reference} over {s['frames']} frames: input "
               f"{s['psnr_input']:.2f} dB, restored {s['psnr_output']:.2f} dB "
               f"({s['psnr_output'] - s['psnr_input']:+.2f} dB)")
+        print(describe_severity(s["by_input"]))
     if result.stats.ended_early:
         print(f"deblur: {result.stats.ended_early}; the recording so far is kept in "
               f"{result.output}", file=sys.stderr)
