@@ -189,3 +189,26 @@ def test_sigterm_pauses_training_at_a_checkpoint(photos, tmp_path, monkeypatch):
     state = torch.load(run_dir / "checkpoint.pt", weights_only=True)
     assert state["step"] == 3
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL   # the handler is put back
+
+
+def test_bf16_steps_match_fp32_and_keep_fp32_weights(photos, tmp_path):
+    _, paths = photos
+    losses = {}
+    for precision in ("fp32", "bf16"):
+        options = _options(tmp_path / precision, paths, model="quality", crop=32)
+        options.precision = precision
+        trainer = Trainer(options)
+        assert trainer.precision == precision
+        losses[precision] = [trainer.train_step()["loss"] for _ in range(2)]
+        assert all(p.dtype == torch.float32 for p in trainer.net.parameters())
+    assert losses["bf16"] == pytest.approx(losses["fp32"], rel=0.05)   # same data, same seed
+
+
+def test_bf16_is_chosen_only_where_the_cpu_has_it(tmp_path):
+    from models.training.precision import cpu_has_bf16, resolve_precision
+    with_bf16, without = tmp_path / "a", tmp_path / "b"
+    with_bf16.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx512f avx512_bf16\n")
+    without.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2\n")
+    assert cpu_has_bf16(with_bf16) and not cpu_has_bf16(without)
+    assert not cpu_has_bf16(tmp_path / "missing")
+    assert resolve_precision("fp32", torch.device("cpu")) == "fp32"

@@ -14,6 +14,7 @@ import models
 from models.training.errors import FetchError
 from models.training.fetch import default_cache_dir, split_holdout, training_images
 from models.training.loop import TrainOptions, train
+from models.training.precision import PRECISIONS
 
 
 def register(subparsers) -> None:
@@ -38,6 +39,9 @@ def register(subparsers) -> None:
     parser.add_argument("--lr", type=float, help="peak learning rate (default: the recipe's)")
     parser.add_argument("--val-every", type=int)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="bf16 autocast + channels-last where the hardware has bf16 "
+                             "(auto, the default), or fp32")
     parser.add_argument("--stop-after", type=float, metavar="MINUTES",
                         help="pause at a checkpoint after this long (SIGTERM pauses too); "
                              "--resume continues")
@@ -66,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         pairs=args.pairs, vgg19=args.vgg19, init=args.init, batch=args.batch, crop=args.crop,
         lr=args.lr, val_every=args.val_every,
         stop_after=None if args.stop_after is None else args.stop_after * 60,
+        precision=args.precision,
         data_summary={"photos": len(train_photos), "held_out": len(holdout),
                       "archives": dict(sources), "procedural": "dead leaves, 10% of crops",
                       "manifest": "deblur data fetch (models/training/sources.py)"})

@@ -28,6 +28,7 @@ from models.training.errors import TrainingError
 from models.training.losses import (double_scale_loss, multistage_loss,
                                     ragan_ls_discriminator_loss, ragan_ls_generator_loss)
 from models.training.perceptual import VGGPerceptual
+from models.training.precision import autocast, channels_last, resolve_precision
 from models.training.recipes import RECIPES, Recipe
 
 
@@ -50,6 +51,7 @@ class TrainOptions:
     val_every: int | None = None
     val_count: int = 12
     stop_after: float | None = None    # seconds; then validate, checkpoint and pause
+    precision: str = "auto"            # 'bf16' autocast where native, else 'fp32'
     data_summary: dict = dataclasses.field(default_factory=dict)
 
 
@@ -75,7 +77,9 @@ class Trainer:
             raise TrainingError("--crop must be at least 96 for the GAN recipes")
         torch.manual_seed(opts.seed)
         dev = self.device = torch.device(opts.device)
-        self.net = self.entry.construct().to(dev)
+        self.precision = resolve_precision(opts.precision, dev)
+        # channels_last: oneDNN's and cuDNN's fast convolutions work on NHWC.
+        self.net = self.entry.construct().to(dev, memory_format=torch.channels_last)
         if opts.init:
             self.net.load_state_dict(load_file(str(opts.init), device=str(dev)))
         self.opt = torch.optim.Adam(self.net.parameters(), lr=self.recipe.lr)
@@ -83,7 +87,8 @@ class Trainer:
         self.disc = self.opt_d = None
         if self.recipe.kind == "gan":
             self.disc = DoubleScaleDiscriminator(
-                DiscriminatorConfig(base_channels=self.recipe.disc_channels)).to(dev)
+                DiscriminatorConfig(base_channels=self.recipe.disc_channels)).to(
+                dev, memory_format=torch.channels_last)
             self.opt_d = torch.optim.Adam(self.disc.parameters(), lr=self.recipe.lr)
         self.perceptual = VGGPerceptual(opts.vgg19).to(dev) if opts.vgg19 else None
         self.photos = PhotoCrops(opts.photos, self.recipe.crop, seed=opts.seed)
@@ -125,15 +130,28 @@ class Trainer:
         sharp = self.photos.batch(self.recipe.batch).to(self.device)
         return self.synth(sharp)
 
+    def _scores(self, image: torch.Tensor) -> list[torch.Tensor]:
+        """The discriminator's two scales, fp32."""
+        with autocast(self.precision, self.device):
+            return [s.float() for s in self.disc(image)]
+
     def train_step(self) -> dict:
+        """One optimiser step (and the discriminator's). Only the forward passes run under
+        autocast; their outputs are cast to fp32 before any loss, so the losses, the backward
+        of the losses and the optimisers are fp32."""
         blurred, sharp = self._batch()
+        model_in = channels_last(self._to_model(blurred))
         r, stats, adversarial = self.recipe, {}, False
         if r.kind == "multistage":
-            stages = self.net.forward_stages(self._to_model(blurred))
-            loss = multistage_loss([self._from_model(s) for s in stages], sharp, r.edge_lambda)
+            with autocast(self.precision, self.device):
+                stages = self.net.forward_stages(model_in)
+            restored = [self._from_model(s.float()) for s in stages]
+            loss = multistage_loss(restored, sharp, r.edge_lambda)
             stats["content"] = float(loss.detach())
         else:
-            fake = self.net(self._to_model(blurred))
+            with autocast(self.precision, self.device):
+                fake = self.net(model_in)
+            fake = fake.float()
             restored = self._from_model(fake)
             content = F.l1_loss(restored, sharp) if r.content == "l1" else \
                 F.mse_loss(restored, sharp)
@@ -143,18 +161,19 @@ class Trainer:
             stats["content"] = float(content.detach())
             adversarial = self.step >= r.adv_start * self.opts.steps and r.adv_lambda > 0
             if adversarial:
-                real_m = self._to_model(sharp)
+                real_m = channels_last(self._to_model(sharp))
                 with torch.no_grad():
-                    real_scores = self.disc(real_m)
-                adv = double_scale_loss(ragan_ls_generator_loss, real_scores, self.disc(fake))
+                    real_scores = self._scores(real_m)
+                adv = double_scale_loss(ragan_ls_generator_loss, real_scores,
+                                        self._scores(fake))
                 loss = loss + r.adv_lambda * adv
                 stats["adversarial"] = float(adv.detach())
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
         if adversarial:
-            d_loss = double_scale_loss(ragan_ls_discriminator_loss, self.disc(real_m),
-                                       self.disc(fake.detach()))
+            d_loss = double_scale_loss(ragan_ls_discriminator_loss, self._scores(real_m),
+                                       self._scores(fake.detach()))
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             self.opt_d.step()
@@ -210,7 +229,8 @@ class Trainer:
 
     def card(self, metrics: dict) -> dict:
         recipe = dataclasses.asdict(self.recipe)
-        card = {"steps": self.step, "planned_steps": self.opts.steps, "recipe": recipe, "seed": self.opts.seed,
+        card = {"steps": self.step, "planned_steps": self.opts.steps,
+                "precision": f"{self.precision}, channels_last", "recipe": recipe, "seed": self.opts.seed,
                 "device": _device_name(self.device),
                 "data": self.opts.data_summary or {"pairs": str(self.opts.pairs)},
                 "metrics": {"validation": metrics,
