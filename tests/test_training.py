@@ -166,9 +166,13 @@ def test_a_time_budget_pauses_at_a_checkpoint_and_resume_finishes(photos, tmp_pa
     assert len(rows) == 2 and rows[1].startswith("1,")  # one step, validated
     card = json.loads(weights.with_suffix(".json").read_text())
     assert card["steps"] == 1 and card["planned_steps"] == 5
+    with (run_dir / "log.csv").open("a") as log:
+        log.write("2,0.5,,,,,,,,\n")                  # logged after the checkpoint, then lost
     options.stop_after, options.resume = None, True
     weights = train(options)
     assert json.loads(weights.with_suffix(".json").read_text())["steps"] == 5
+    steps = [row.split(",")[0] for row in (run_dir / "log.csv").read_text().splitlines()[1:]]
+    assert steps == ["1", "2", "4", "5"]                 # each step once (val every 2, end)
 
 
 def test_sigterm_pauses_training_at_a_checkpoint(photos, tmp_path, monkeypatch):

@@ -22,6 +22,21 @@ def append_row(path: Path, row: dict) -> None:
         writer.writerow({k: row.get(k, "") for k in FIELDS})
 
 
+def drop_rows_after(path: Path, step: int) -> None:
+    """Forget rows logged after `step`: a resumed run redoes the steps after its checkpoint,
+    and the log should hold each step once."""
+    if not path.exists():
+        return
+    with path.open(newline="") as f:
+        rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", newline="") as f:
+        writer = csv.DictWriter(f, FIELDS)
+        writer.writeheader()
+        writer.writerows(rows)
+    tmp.replace(path)
+
+
 def plot(csv_path: Path, png_path: Path, title: str) -> None:
     rows = list(csv.DictReader(csv_path.open()))
     train = [(int(r["step"]), float(r["loss"])) for r in rows if r["loss"]]

@@ -290,10 +290,11 @@ def train(opts: TrainOptions, log=print) -> Path:
                             "choose another --run-dir")
     run_dir.mkdir(parents=True, exist_ok=True)
     trainer = Trainer(opts)
+    csv_path = run_dir / "log.csv"
     if opts.resume and checkpoint.exists():
         trainer.load_checkpoint(checkpoint)
+        curves.drop_rows_after(csv_path, trainer.step)
         log(f"resumed {trainer.entry.name} at step {trainer.step}")
-    csv_path = run_dir / "log.csv"
     weights = run_dir / f"{trainer.entry.name}.safetensors"
     bar = tqdm(total=opts.steps, initial=trainer.step, unit="step", dynamic_ncols=True,
                disable=None)
