@@ -7,7 +7,8 @@ most one frame is ever waiting to be shown.
 Files play at their own pace (the frames' timestamps). Where processing is slower than that,
 real-time mode (the default) skips frames that are already late when decoded, before
 inference, so playback keeps the clock; every-frame mode shows them all, slower. Seeking and
-stepping back start a new stretch at a frame-accurate position. Live sources (camera, stream) run the pipeline in latest-only mode: drops are counted, never queued."""
+stepping back start a new stretch at a frame-accurate position. Live sources (camera, stream)
+run the pipeline in latest-only mode: drops are counted, never queued."""
 from __future__ import annotations
 
 import os
