@@ -216,3 +216,12 @@ def test_bf16_is_chosen_only_where_the_cpu_has_it(tmp_path):
     assert cpu_has_bf16(with_bf16) and not cpu_has_bf16(without)
     assert not cpu_has_bf16(tmp_path / "missing")
     assert resolve_precision("fp32", torch.device("cpu")) == "fp32"
+
+
+def test_step_bench_measures_every_arithmetic(capsys):
+    from models.training import step_bench
+    step_bench.main(["--model", "fast", "--steps", "1"])
+    report = json.loads(capsys.readouterr().out)
+    assert [r["arithmetic"] for r in report["rows"]] == [v[0] for v in step_bench.VARIANTS]
+    assert report["rows"][0]["speed_vs_reference"] == 1.0
+    assert all(r["s_per_step"] > 0 for r in report["rows"])

@@ -1,0 +1,60 @@
+"""Training speed: seconds per optimiser step (blur synthesis included) for one model, in the
+old arithmetic (fp32, NCHW: the reference) and the current ones (fp32 and bf16 autocast, both
+channels-last), measured in one run on procedural images, so no data is needed.
+
+    python -m models.training.step_bench --model fast [--steps 6] [--device cpu]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from models.training.loop import Trainer, TrainOptions
+
+VARIANTS = (("fp32, NCHW (reference)", "fp32", False), ("fp32, channels-last", "fp32", True),
+            ("bf16 autocast, channels-last", "bf16", True))
+
+
+def seconds_per_step(model: str, precision: str, channels_last: bool, steps: int,
+                     device: str) -> float:
+    with tempfile.TemporaryDirectory() as run_dir:
+        trainer = Trainer(TrainOptions(model=model, steps=10 * steps, run_dir=Path(run_dir),
+                                       photos=[], val_photos=[], device=device, val_count=1,
+                                       precision=precision))
+        if not channels_last:
+            trainer.net.to(memory_format=torch.contiguous_format)
+        trainer.train_step()   # warm-up: allocations, oneDNN/cuDNN kernel choice
+        times = []
+        for _ in range(steps):
+            start = time.perf_counter()
+            trainer.train_step()
+            if trainer.device.type == "cuda":
+                torch.cuda.synchronize()
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="fast")
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args(argv)
+    rows = [{"arithmetic": label, "s_per_step": round(seconds_per_step(
+        args.model, precision, cl, args.steps, args.device), 4)}
+        for label, precision, cl in VARIANTS]
+    reference = rows[0]["s_per_step"]
+    for row in rows:
+        row["speed_vs_reference"] = round(reference / row["s_per_step"], 2)
+    print(json.dumps({"model": args.model, "device": args.device,
+                      "threads": torch.get_num_threads(), "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
