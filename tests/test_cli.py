@@ -98,3 +98,11 @@ def test_untrained_model_is_one_line_and_writes_nothing(inputs, tmp_path, monkey
     assert len(lines) == 1, lines
     assert lines[0].startswith("deblur: model 'deblurganv2-mobilenet-dsc' is not trained yet")
     assert not out.exists()
+
+
+def test_trained_steps_add_up_over_the_runs_the_weights_came_from():
+    from app.commands.models_cmd import total_steps
+    card = {"steps": 2400, "init": {"steps": 2250, "init": {"steps": 100, "init": None}}}
+    assert total_steps(card) == (4750, 3)
+    assert total_steps({"steps": 7}) == (7, 1)
+    assert total_steps({}) == ("?", 1)
