@@ -223,7 +223,6 @@ class Player(QObject):
         self._playing = True
         self._loop = False
         self._realtime = True                # skip late file frames (else show every frame)
-        self._skipped_before = 0
         self._stretch: _Stretch | None = None
         self._at_end = False
         self._start: int | None = None       # where the next stretch begins; None: idle
@@ -348,8 +347,8 @@ class Player(QObject):
             return
         finally:
             self._running = self._stretch = None
-            self._dropped_before += pipeline.decoded.dropped + pipeline.restored.dropped
-            self._skipped_before += stretch.skipped
+            self._dropped_before += (pipeline.decoded.dropped + pipeline.restored.dropped
+                                     + stretch.skipped)
             self._count_dropped()   # frames skipped after the last one shown count too
         if result.ended_early:
             self.failed.emit(result.ended_early)
@@ -426,8 +425,7 @@ class Player(QObject):
         pipeline, stretch = self._running, self._stretch
         in_flight = pipeline.decoded.dropped + pipeline.restored.dropped if pipeline else 0
         skipped = stretch.skipped if stretch is not None else 0
-        self.stats.dropped = (self._dropped_before + in_flight + self.slot.replaced
-                              + self._skipped_before + skipped)
+        self.stats.dropped = self._dropped_before + in_flight + skipped + self.slot.replaced
 
     # Commands, in the worker.
 

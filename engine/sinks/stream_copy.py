@@ -83,7 +83,8 @@ class StreamCopier:
         self.input = open_container(source)
         self.output = output
         self.copies: dict[int, av.stream.Stream] = {}
-        self.reencoders: dict[int, _AudioReencoder | _SubtitleConverter] = {}
+        # Streams the container cannot hold as they are: re-encoded or re-framed.
+        self.converters: dict[int, _AudioReencoder | _SubtitleConverter] = {}
         suffix = Path(output.name).suffix
         for stream in self.input.streams:
             if stream.type not in ("audio", "subtitle") or stream.codec_context is None:
@@ -95,18 +96,18 @@ class StreamCopier:
                 copy.metadata.update(stream.metadata)
                 self.copies[stream.index] = copy
             elif stream.type == "audio" and (target := self._audio_codec()):
-                self.reencoders[stream.index] = _AudioReencoder(stream, output, target)
+                self.converters[stream.index] = _AudioReencoder(stream, output, target)
                 notes.append(f"{label}: a {suffix} file cannot hold {codec}; re-encoded to "
                              f"{target}")
             elif stream.type == "subtitle" and (target := self._subtitle_codec(codec)):
-                self.reencoders[stream.index] = _SubtitleConverter(stream, output, target)
+                self.converters[stream.index] = _SubtitleConverter(stream, output, target)
                 notes.append(f"{label}: a {suffix} file cannot hold {codec}; converted to "
                              f"{target} (the words and line breaks; styling is left out)")
             else:
                 notes.append(f"{label}: a {suffix} file cannot hold {codec}; left out "
                              "(a .mkv output keeps it)")
         streams = [s for s in self.input.streams if s.index in self.copies or
-                   s.index in self.reencoders]
+                   s.index in self.converters]
         self._packets = self.input.demux(streams) if streams else iter(())
         self._held: av.Packet | None = None
 
@@ -144,12 +145,12 @@ class StreamCopier:
                 packet.stream = self.copies[index]
                 self.output.mux(packet)
             else:
-                self.reencoders[index].mux(packet)
+                self.converters[index].mux(packet)
 
     def finish(self) -> None:
         self.copy_until(None)
-        for reencoder in self.reencoders.values():
-            reencoder.flush()
+        for converter in self.converters.values():
+            converter.flush()
         self.input.close()
 
     def close(self) -> None:

@@ -230,7 +230,8 @@ class Trainer:
     def card(self, metrics: dict) -> dict:
         recipe = dataclasses.asdict(self.recipe)
         card = {"steps": self.step, "planned_steps": self.opts.steps,
-                "precision": f"{self.precision}, channels_last", "recipe": recipe, "seed": self.opts.seed,
+                "precision": f"{self.precision}, channels_last", "recipe": recipe,
+                "seed": self.opts.seed,
                 "device": _device_name(self.device),
                 "data": self.opts.data_summary or {"pairs": str(self.opts.pairs)},
                 "metrics": {"validation": metrics,
