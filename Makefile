@@ -1,17 +1,20 @@
 # The README's two commands. Torch is installed first so that pip takes the pinned wheel
 # (the CPU build on our machines, the CUDA build on a user's) instead of resolving its own.
+# Every other package comes at the version in requirements.lock (a fresh machine gets what the
+# suite passed with); `make lock` re-resolves them from pyproject's ranges.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 TORCH_PIN := torch==2.13.0
+LOCK := requirements.lock
 
-.PHONY: demo test venv clean
+.PHONY: demo test venv lock clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q $(TORCH_PIN)
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q -c $(LOCK) -e '.[dev]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -28,6 +31,18 @@ demo: venv
 
 test: venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# Re-resolve the pins: a throwaway venv gets the newest versions pyproject allows, and its
+# freeze (less this package) becomes the lock. Run `make test` on the result before committing.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install -q $(TORCH_PIN)
+	.lock-venv/bin/pip install -q -e '.[dev]'
+	{ sed -n '1,3p' $(LOCK); .lock-venv/bin/pip freeze --exclude-editable | grep -v '^torch=='; \
+	  echo '$(TORCH_PIN)'; } > $(LOCK).new
+	mv $(LOCK).new $(LOCK)
+	rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) demo-output

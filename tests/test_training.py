@@ -12,25 +12,36 @@ from app.cli import main
 from models.training.data import PairedCrops, PhotoCrops, find_pairs
 from models.training.dead_leaves import dead_leaves
 from models.training.errors import TrainingError
+from models.training.fetch import split_holdout
 from models.training.loop import Trainer, TrainOptions, train
 from models.training.losses import charbonnier, edge_loss
 
 
 @pytest.fixture
 def photos(tmp_path):
-    """Six small 'photos' (smooth random colour fields) and their manifest, as
-    `deblur data fetch` would leave them."""
+    """Small 'photos' (smooth random colour fields) and their manifest, as `deblur data fetch`
+    would leave them: 4 that the content-hash split puts in training, then 2 it holds out.
+    Photos are drawn until both sides are filled, so the split's outcome on one encoder's
+    bytes (they differ between OpenCV builds) decides nothing."""
     cache = tmp_path / "cache"
     folder = cache / "x" / "pkg"
     folder.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    paths = []
-    for i in range(6):
+    kept = {"train": [], "holdout": []}
+    for i in range(200):
         field = rng.integers(0, 256, (6, 8, 3)).astype(np.uint8)
         image = cv2.resize(field, (320, 240), interpolation=cv2.INTER_CUBIC)
         path = folder / f"photo{i}.png"
         cv2.imwrite(str(path), image)
-        paths.append(path)
+        side = "holdout" if split_holdout([path])[1] else "train"
+        if len(kept[side]) < {"train": 4, "holdout": 2}[side]:
+            kept[side].append(path)
+        else:
+            path.unlink()
+        if len(kept["train"]) == 4 and len(kept["holdout"]) == 2:
+            break
+    paths = kept["train"] + kept["holdout"]
+    assert len(paths) == 6, "200 random photos did not fill both sides of the split"
     manifest = {"sources": [], "images": [{"path": p.relative_to(cache).as_posix()}
                                           for p in paths]}
     (cache / "manifest.json").write_text(json.dumps(manifest))
@@ -110,15 +121,17 @@ def test_training_writes_log_curves_and_loadable_weights(photos, tmp_path, monke
 
 
 def test_train_pairs_and_eval_commands(photos, tmp_path, monkeypatch, capsys):
-    cache, _ = photos
+    cache, paths = photos
     monkeypatch.setenv("DEBLUR_DATA", str(cache))
     run_dir = tmp_path / "run"
     assert main(["train", "--model", "fast", "--steps", "2", "--batch", "2", "--crop", "96",
                  "--val-every", "2", "--run-dir", str(run_dir)]) == 0
     pairs = tmp_path / "pairs"
     assert main(["data", "pairs", "-o", str(pairs), "--size", "96x64"]) == 0
-    assert sorted(p.name for p in (pairs / "blur").iterdir()) == \
-        sorted(p.name for p in (pairs / "sharp").iterdir())
+    names = sorted(p.name for p in (pairs / "blur").iterdir())
+    assert names == sorted(p.name for p in (pairs / "sharp").iterdir())
+    # Pairs come from the held-out photos only: no photo is on both sides.
+    assert sorted(n.split("_", 1)[1] for n in names) == sorted(p.name for p in paths[4:])
     monkeypatch.setenv("DEBLUR_WEIGHTS_DIR", str(run_dir))
     capsys.readouterr()
     assert main(["eval", "--pairs", str(pairs), "--json", "--record", "test_pairs"]) == 0
