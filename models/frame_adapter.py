@@ -1,6 +1,7 @@
 """Wraps a restoration network so that it takes and returns what the video pipeline carries:
 uint8 RGB frames, N x H x W x 3, of any size. Padding to the network's size multiple and
-cropping back, normalisation to the model's range, the NHWC <-> NCHW layout change, clamping
+cropping back, normalisation to the model's range, the NHWC <-> NCHW layout change, the
+do-no-harm guard (models/guard.py: the output keeps the input's lowest frequencies), clamping
 and rounding all run inside the module (on the device, and inside an exported graph), so the
 host only moves uint8 bytes and every runtime accepts every frame size."""
 from __future__ import annotations
@@ -9,6 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.guard import LowFrequencyGuard
 from models.registry import ModelSpec
 
 
@@ -16,6 +18,7 @@ class FrameAdapter(nn.Module):
     def __init__(self, network: nn.Module, spec: ModelSpec, float_output: bool = False):
         super().__init__()
         self.network = network
+        self.guard = LowFrequencyGuard()
         self.multiple = spec.pad_multiple
         # Unrounded [0, 1] output instead of uint8: lets export verification compare graphs
         # more finely than one uint8 step (1/255), which a rounding flip would exceed.
@@ -33,7 +36,7 @@ class FrameAdapter(nn.Module):
         pad_h = (self.multiple - height % self.multiple) % self.multiple
         pad_w = (self.multiple - width % self.multiple) % self.multiple
         x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
-        y = self.network(x)[:, :, :height, :width]
+        y = self.guard(self.network(x), x)[:, :, :height, :width]
         y = ((y - self.low) / self.step).clamp(0, 255)
         if self.float_output:
             return (y / 255).permute(0, 2, 3, 1)

@@ -5,6 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from models.training.blur import BlurConfig, BlurSynthesizer, render_exposure
 from models.training.colour import linear_to_srgb, srgb_to_linear
@@ -47,9 +48,32 @@ def test_highlights_brighter_than_white_stay_saturated_along_their_streak():
 
 def test_identity_pairs_are_exactly_sharp():
     sharp = torch.rand(3, 3, 32, 32)
-    config = dataclasses.replace(BlurConfig(), identity_prob=1.0, object_prob=0.0)
+    config = dataclasses.replace(BlurConfig(), identity_prob=1.0, degraded_identity_prob=0.0)
     blurred, target = BlurSynthesizer(config)(sharp)
     assert torch.equal(blurred, sharp) and torch.equal(target, sharp)
+
+
+def test_degraded_identity_pairs_keep_their_noise_and_codec_in_the_target():
+    """A sharp noisy or H.264-coded frame must come out as it went in: its pair's target is
+    the degraded frame itself, not a cleaned one."""
+    sharp = F.interpolate(torch.rand(4, 3, 8, 8), size=(32, 32), mode="bilinear")
+    config = dataclasses.replace(BlurConfig(), identity_prob=1.0, degraded_identity_prob=1.0)
+    blurred, target = BlurSynthesizer(config, seed=3)(sharp)
+    assert torch.equal(blurred, target)
+    changed = (target - sharp).abs().flatten(1).mean(1)
+    assert (changed > 0.001).all() and (changed < 0.1).all()     # the same picture
+
+
+def test_flat_bright_areas_are_as_bright_in_the_target_as_in_the_blurred_frame():
+    """Highlights boosted beyond white clip in the target too (the same sensor saw both):
+    a target darker than its blurred input in flat bright areas teaches a model to darken
+    every bright frame."""
+    sharp = torch.full((2, 3, 64, 64), 0.96)
+    sharp[:, :, 20:40, 20:40] = 0.3                    # something to blur at the centre
+    config = dataclasses.replace(QUIET, highlight_prob=1.0)
+    blurred, target = BlurSynthesizer(config, seed=4)(sharp)
+    corner = (slice(None), slice(None), slice(0, 6), slice(0, 6))   # far from the square
+    assert (blurred[corner] - target[corner]).abs().max() < 2 / 255
 
 
 def test_the_same_seed_gives_the_same_pairs_and_blur_is_real():

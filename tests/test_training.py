@@ -50,7 +50,8 @@ def photos(tmp_path):
 
 def _options(run_dir, paths, model="fast", steps=4, crop=96):
     return TrainOptions(model=model, steps=steps, run_dir=run_dir, photos=paths[:4],
-                        val_photos=paths[4:], batch=2, crop=crop, val_every=2, val_count=2)
+                        val_photos=paths[4:], batch=2, crop=crop, val_every=2, val_count=2,
+                        adv_start=0.5)
 
 
 def test_photo_crops_and_dead_leaves():

@@ -5,7 +5,9 @@ One exposure = the average, in linear light, of N sub-frames warped by the camer
 optional foreground objects moving on their own paths (occluding the background), bright
 highlights that saturate and stay bright along their streaks, Poisson-Gaussian sensor noise,
 and optional JPEG / H.264 compression. A fraction of pairs is left sharp, so that sharp input
-comes out untouched. The target is the sharp frame at the exposure's mean pose.
+comes out untouched. The target is the sharp frame at the exposure's mean pose, seen by the
+same sensor: boosted highlights clip in the target as they do in the blurred frame (a target
+darker than its input in flat bright areas taught the fast model to darken bright frames).
 """
 from __future__ import annotations
 
@@ -29,6 +31,9 @@ class BlurConfig:
     noise_prob: float = 0.7
     jpeg_prob: float = 0.15
     h264_prob: float = 0.1
+    # Of the identity pairs, the share whose input (and so target) carries sensor noise and
+    # compression: a sharp noisy or H.264-coded frame must come out as it went in.
+    degraded_identity_prob: float = 0.5
 
 
 def _pixel_grid(height: int, width: int, device) -> torch.Tensor:
@@ -126,34 +131,50 @@ class BlurSynthesizer:
         poses = camera_shake(rng, batch, steps, width, height, extents)
 
         linear = srgb_to_linear(sharp)
-        target = sharp
+        gain = np.where(rng.random(batch) < cfg.highlight_prob, rng.uniform(1.5, 6, batch), 1.0)
+        background = self._boost(linear, sharp, gain)
+        target_linear = background
         layer = mask = layer_shift = None
         with_object = rng.random(batch) < cfg.object_prob
         if with_object.any():
             # The foreground is cut from another image of the batch, with a soft mask.
-            layer = linear.roll(1, dims=0)
+            layer = self._boost(linear.roll(1, dims=0), sharp.roll(1, dims=0), gain)
             mask = soft_blobs(rng, batch, height, width, device) \
                 * torch.as_tensor(with_object, dtype=torch.float32, device=device)[:, None,
                                                                                    None, None]
             layer_shift = np.stack([random_walk(rng, steps) * rng.uniform(2, 1.5 * cfg.max_extent)
                                     for _ in range(batch)])
-            composite = linear_to_srgb(mask * layer + (1 - mask) * linear)
-            target = torch.where(torch.as_tensor(with_object, device=device)[:, None, None, None],
-                                 composite, sharp)
+            target_linear = mask * layer + (1 - mask) * background
+        # Untouched images keep their exact sRGB values (no linear round trip).
+        changed = torch.as_tensor((gain != 1.0) | with_object, device=device)[:, None, None, None]
+        target = torch.where(changed, linear_to_srgb(target_linear.clamp(0, 1)), sharp)
 
-        gain = np.where(rng.random(batch) < cfg.highlight_prob, rng.uniform(1.5, 6, batch), 1.0)
-        blurred = render_exposure(self._boost(linear, sharp, gain),
-                                  poses, None if layer is None else
-                                  self._boost(layer, sharp.roll(1, dims=0), gain),
-                                  mask, layer_shift)
+        blurred = render_exposure(background, poses, layer, mask, layer_shift)
         blurred = self._add_noise(blurred.clamp(0, 1))
         blurred = linear_to_srgb(blurred)
         blurred = compress_batch(blurred, rng, cfg.jpeg_prob, cfg.h264_prob)
         blurred = torch.round(blurred * 255) / 255
 
-        identity = torch.as_tensor(rng.random(batch) < cfg.identity_prob, device=device)
-        blurred = torch.where(identity[:, None, None, None], target, blurred)
+        identity = rng.random(batch) < cfg.identity_prob
+        if identity.any():
+            kept = torch.as_tensor(identity, device=device)[:, None, None, None]
+            target = torch.where(kept, self._identity_frames(sharp, identity), target)
+            blurred = torch.where(kept, target, blurred)
         return blurred, target
+
+    def _identity_frames(self, sharp: torch.Tensor, identity: np.ndarray) -> torch.Tensor:
+        """The sharp frames as given, some of them noisy and compressed as a camera leaves
+        them (input = target: the model learns to leave such frames alone, not to clean them)."""
+        cfg, rng = self.config, self.rng
+        degrade = identity & (rng.random(len(identity)) < cfg.degraded_identity_prob)
+        if not degrade.any():
+            return sharp
+        chosen = torch.as_tensor(np.flatnonzero(degrade), device=sharp.device)
+        noisy = linear_to_srgb(self._add_noise(srgb_to_linear(sharp[chosen])))
+        noisy = compress_batch(noisy, rng, 0.5, 0.5)
+        out = sharp.clone()
+        out[chosen] = torch.round(noisy * 255) / 255
+        return out
 
     @staticmethod
     def _boost(linear: torch.Tensor, srgb: torch.Tensor, gain: np.ndarray) -> torch.Tensor:

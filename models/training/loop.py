@@ -17,14 +17,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 import models
 from models.discriminator import DiscriminatorConfig, DoubleScaleDiscriminator
+from models.guard import LowFrequencyGuard
 from models.training import curves
 from models.training.blur import BlurSynthesizer
 from models.training.data import PairedCrops, PhotoCrops
 from models.training.errors import TrainingError
+from models.training.exposure import vary_exposure
+from models.training.pair_bank import PairBank
 from models.training.losses import (double_scale_loss, multistage_loss,
                                     ragan_ls_discriminator_loss, ragan_ls_generator_loss)
 from models.training.perceptual import VGGPerceptual
@@ -52,13 +56,22 @@ class TrainOptions:
     val_count: int = 12
     stop_after: float | None = None    # seconds; then validate, checkpoint and pause
     precision: str = "auto"            # 'bf16' autocast where native, else 'fp32'
+    adv_start: float | None = None     # fraction of steps before the adversarial term
+    bank_size: int = 0                 # >0: draw pairs from a PairBank of this many
+    bank_cache: Path | None = None     # where the bank is kept between runs
+    ema_decay: float = 0.999           # validation and published weights are this EMA
     data_summary: dict = dataclasses.field(default_factory=dict)
+
+
+def psnr_each(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """PSNR in dB of each image of the batch, images in [0, 1]."""
+    mse = ((a - b) ** 2).flatten(1).mean(1).clamp(min=1e-10)
+    return 10 * torch.log10(1 / mse)
 
 
 def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     """Mean PSNR in dB over the batch, images in [0, 1]."""
-    mse = ((a - b) ** 2).flatten(1).mean(1).clamp(min=1e-10)
-    return float((10 * torch.log10(1 / mse)).mean())
+    return float(psnr_each(a, b).mean())
 
 
 class Trainer:
@@ -68,7 +81,8 @@ class Trainer:
         base = RECIPES[self.entry.name]
         self.recipe: Recipe = dataclasses.replace(
             base, batch=opts.batch or base.batch, crop=opts.crop or base.crop,
-            lr=opts.lr or base.lr, val_every=opts.val_every or base.val_every)
+            lr=opts.lr or base.lr, val_every=opts.val_every or base.val_every,
+            adv_start=base.adv_start if opts.adv_start is None else opts.adv_start)
         multiple = self.entry.spec.pad_multiple
         if self.recipe.crop % multiple:
             raise TrainingError(f"--crop must be a multiple of {multiple} for {self.entry.name}")
@@ -82,6 +96,13 @@ class Trainer:
         self.net = self.entry.construct().to(dev, memory_format=torch.channels_last)
         if opts.init:
             self.net.load_state_dict(load_file(str(opts.init), device=str(dev)))
+        # The EMA (BatchNorm statistics included) is what validation scores and what is
+        # published: it is smoother than the last step's weights.
+        self.ema = AveragedModel(self.net, multi_avg_fn=get_ema_multi_avg_fn(opts.ema_decay),
+                                 use_buffers=True)
+        # Trained through the same guard the deployed graph applies (FrameAdapter), so the
+        # network spends nothing on the low frequencies the guard sets anyway.
+        self.guard = LowFrequencyGuard().to(dev)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=self.recipe.lr)
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, self._lr_factor)
         self.disc = self.opt_d = None
@@ -94,6 +115,7 @@ class Trainer:
         self.photos = PhotoCrops(opts.photos, self.recipe.crop, seed=opts.seed)
         self.pairs = PairedCrops(opts.pairs, self.recipe.crop, opts.seed) if opts.pairs else None
         self.synth = BlurSynthesizer(self.recipe.blur, seed=opts.seed + 1)
+        self.bank = self._pair_bank() if opts.bank_size and not opts.pairs else None
         self.step = 0
         self.val_blurred, self.val_sharp = self._validation_set()
 
@@ -123,12 +145,25 @@ class Trainer:
         return blurred, target
 
     # -- one step ------------------------------------------------------------------------
+    def _synthesised(self, crops: PhotoCrops) -> tuple[torch.Tensor, torch.Tensor]:
+        sharp = crops.batch(self.recipe.batch).to(self.device)
+        return self.synth(vary_exposure(sharp, self.synth.rng, self.recipe.exposure_prob))
+
+    def _pair_bank(self) -> PairBank:
+        # Banked pairs are synthesised a third larger than the crop, so that crops, flips and
+        # turns make many views of each.
+        side = self.recipe.crop * 4 // 3
+        crops = PhotoCrops(self.opts.photos, side, seed=self.opts.seed + 2)
+        return PairBank(lambda: self._synthesised(crops), self.opts.bank_size, self.recipe.crop,
+                        seed=self.opts.seed + 3, cache=self.opts.bank_cache)
+
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         if self.pairs is not None:
             blurred, sharp = self.pairs.batch(self.recipe.batch)
             return blurred.to(self.device), sharp.to(self.device)
-        sharp = self.photos.batch(self.recipe.batch).to(self.device)
-        return self.synth(sharp)
+        if self.bank is not None:
+            return self.bank.batch(self.recipe.batch, self.device)
+        return self._synthesised(self.photos)
 
     def _scores(self, image: torch.Tensor) -> list[torch.Tensor]:
         """The discriminator's two scales, fp32."""
@@ -145,13 +180,13 @@ class Trainer:
         if r.kind == "multistage":
             with autocast(self.precision, self.device):
                 stages = self.net.forward_stages(model_in)
-            restored = [self._from_model(s.float()) for s in stages]
+            restored = [self._from_model(self.guard(s.float(), model_in)) for s in stages]
             loss = multistage_loss(restored, sharp, r.edge_lambda)
             stats["content"] = float(loss.detach())
         else:
             with autocast(self.precision, self.device):
                 fake = self.net(model_in)
-            fake = fake.float()
+            fake = self.guard(fake.float(), model_in)
             restored = self._from_model(fake)
             content = F.l1_loss(restored, sharp) if r.content == "l1" else \
                 F.mse_loss(restored, sharp)
@@ -171,6 +206,7 @@ class Trainer:
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
+        self.ema.update_parameters(self.net)
         if adversarial:
             d_loss = double_scale_loss(ragan_ls_discriminator_loss, self._scores(real_m),
                                        self._scores(fake.detach()))
@@ -186,21 +222,30 @@ class Trainer:
     # -- validation, persistence ---------------------------------------------------------
     @torch.no_grad()
     def validate(self) -> dict:
-        self.net.eval()
+        """PSNR of the EMA weights on the fixed validation crops (worst crop too)."""
+        net = self.ema.module.eval()
         outs, same = [], []
         for i in range(0, len(self.val_blurred), 4):
             blurred = self.val_blurred[i:i + 4].to(self.device)
             sharp = self.val_sharp[i:i + 4].to(self.device)
-            outs.append(self._from_model(self.net(self._to_model(blurred))).clamp(0, 1).cpu())
-            same.append(self._from_model(self.net(self._to_model(sharp))).clamp(0, 1).cpu())
-        self.net.train()
+            outs.append(self._restore(net, blurred))
+            same.append(self._restore(net, sharp))
         restored, identity = torch.cat(outs), torch.cat(same)
+        gains = psnr_each(restored, self.val_sharp) - psnr_each(self.val_blurred, self.val_sharp)
         return {"val_psnr_in": round(psnr(self.val_blurred, self.val_sharp), 3),
                 "val_psnr_out": round(psnr(restored, self.val_sharp), 3),
-                "val_identity_psnr": round(psnr(identity, self.val_sharp), 3)}
+                "val_worst_gain": round(float(gains.min()), 3),
+                "val_identity_psnr": round(psnr(identity, self.val_sharp), 3),
+                "val_identity_worst": round(float(psnr_each(identity, self.val_sharp).min()), 3)}
+
+    def _restore(self, net: torch.nn.Module, images: torch.Tensor) -> torch.Tensor:
+        """[0, 1] images through the network and the guard, as deployed, back in [0, 1]."""
+        x = self._to_model(images)
+        return self._from_model(self.guard(net(x), x)).clamp(0, 1).cpu()
 
     def _state(self) -> dict:
         state = {"step": self.step, "steps": self.opts.steps, "net": self.net.state_dict(),
+                 "ema": self.ema.state_dict(),
                  "opt": self.opt.state_dict(), "sched": self.sched.state_dict(),
                  "torch_rng": torch.get_rng_state(),
                  "photos_rng": self.photos.rng.bit_generator.state,
@@ -217,6 +262,11 @@ class Trainer:
     def load_checkpoint(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=True)
         self.net.load_state_dict(state["net"])
+        if "ema" in state:
+            self.ema.load_state_dict(state["ema"])
+        else:   # a checkpoint from before the EMA: it starts from the weights
+            self.ema = AveragedModel(self.net, multi_avg_fn=get_ema_multi_avg_fn(
+                self.opts.ema_decay), use_buffers=True)
         self.opt.load_state_dict(state["opt"])
         self.sched.load_state_dict(state["sched"])
         torch.set_rng_state(state["torch_rng"].cpu())
@@ -315,8 +365,8 @@ def train(opts: TrainOptions, log=print) -> Path:
                 curves.append_row(csv_path, stats)
                 curves.plot(csv_path, run_dir / "curves.png", trainer.entry.name)
                 trainer.save_checkpoint(checkpoint)
-                weights = models.save(trainer.entry.name, trainer.net, trainer.card(metrics),
-                                      run_dir)
+                weights = models.save(trainer.entry.name, trainer.ema.module,
+                                      trainer.card(metrics), run_dir)
                 bar.write(f"step {trainer.step}: validation PSNR {metrics['val_psnr_in']:.2f} "
                           f"-> {metrics['val_psnr_out']:.2f} dB, sharp in/out "
                           f"{metrics['val_identity_psnr']:.2f} dB")

@@ -21,10 +21,14 @@ class Recipe:
     perceptual_lambda: float = 0.006   # gan: VGG19 conv3_3 term, only with --vgg19 weights
     edge_lambda: float = 0.05   # multistage: Laplacian edge loss weight
     val_every: int = 250
+    exposure_prob: float = 0.5  # sharp crops re-exposed / re-saturated before synthesis
     blur: BlurConfig = field(default_factory=BlurConfig)
 
 
-_GAN = Recipe(kind="gan", crop=192, batch=8, lr=1e-4, schedule="linear", disc_channels=32)
+# Content loss only by default: every adversarial phase so far cost validation PSNR; it stays
+# available with `deblur train --adv-start 0.7` once the content loss has plateaued.
+_GAN = Recipe(kind="gan", crop=192, batch=8, lr=1e-4, schedule="linear", disc_channels=32,
+              adv_start=1.0, blur=BlurConfig(identity_prob=0.2))
 # MPRNet's first CPU checkpoint kept sharp frames at only 37 dB (target 38) with 10% identity
 # pairs; it trains on twice as many.
 _MPRNET = Recipe(kind="multistage", crop=128, batch=4, lr=2e-4, schedule="cosine", lr_min=1e-6,

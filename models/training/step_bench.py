@@ -4,6 +4,7 @@ channels-last), measured in one run. The sharp crops are one procedural batch dr
 reused, so no data is needed and drawing them (slow in NumPy) is not what is timed.
 
     python -m models.training.step_bench --model fast [--steps 6] [--device cpu]
+    python -m models.training.step_bench --model fast --bank 256   # pair bank vs on the fly
 """
 from __future__ import annotations
 
@@ -46,12 +47,43 @@ def seconds_per_step(model: str, precision: str, channels_last: bool, steps: int
     return statistics.median(times)
 
 
+def bank_against_synthesis(model: str, bank_size: int, steps: int, device: str) -> dict:
+    """Steps per hour drawing from a PairBank (its slice refreshes included, its first fill
+    not) against synthesising every batch, in one run, with the same procedural content."""
+    rates, fill = {}, 0.0
+    for label, size in (("on-the-fly synthesis", 0), ("pair bank", bank_size)):
+        with tempfile.TemporaryDirectory() as run_dir:
+            start = time.perf_counter()
+            trainer = Trainer(TrainOptions(model=model, steps=10 * steps, run_dir=Path(run_dir),
+                                           photos=[], val_photos=[], device=device,
+                                           val_count=1, bank_size=size))
+            if size:
+                fill = time.perf_counter() - start
+            trainer.train_step()
+            start = time.perf_counter()
+            for _ in range(steps):
+                trainer.train_step()
+            if trainer.device.type == "cuda":
+                torch.cuda.synchronize()
+            rates[label] = 3600 * steps / (time.perf_counter() - start)
+    return {"model": model, "device": device, "threads": torch.get_num_threads(),
+            "steps_timed": steps, "bank_pairs": bank_size, "bank_fill_s": round(fill, 1),
+            "steps_per_hour": {k: round(v) for k, v in rates.items()},
+            "ratio": round(rates["pair bank"] / rates["on-the-fly synthesis"], 2)}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="fast")
     parser.add_argument("--steps", type=int, default=6)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--bank", type=int, default=0, metavar="PAIRS",
+                        help="instead: a pair bank of this many against on-the-fly synthesis")
     args = parser.parse_args(argv)
+    if args.bank:
+        print(json.dumps(bank_against_synthesis(args.model, args.bank, args.steps, args.device),
+                         indent=1))
+        return
     rows = [{"arithmetic": label, "s_per_step": round(seconds_per_step(
         args.model, precision, cl, args.steps, args.device), 4)}
         for label, precision, cl in VARIANTS]
