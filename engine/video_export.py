@@ -3,13 +3,14 @@ pictures and scoring against a ground-truth video. The output appears only when 
 succeeded; on an error or Ctrl-C the temporary file is removed."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import InputError
 from engine.evaluation import VideoScores
 from engine.frames import Frame
+from engine.outputs import refuse_inputs
 from engine.pipeline import Pipeline, Process
 from engine.sinks.compare import compose
 from engine.sinks.video_writer import VideoWriter, check_output
@@ -43,16 +44,17 @@ class ExportResult:
 
 def check_target(output: Path, overwrite: bool, source: Path | None = None,
                  codec: str = "libx264", crf: int | None = None,
-                 preset: str | None = None) -> None:
-    """Refuse early (before any model loads) an output that cannot or must not be written."""
+                 preset: str | None = None, also_read: Sequence[Path | None] = ()) -> None:
+    """Refuse early (before any model loads) an output that cannot or must not be written:
+    among others one that is the input or any other file the export reads (`also_read`: the
+    reference video)."""
     output = Path(output)
     check_output(output, codec, crf, preset)
     if output.is_dir():
         raise InputError(f"{output}: is a directory; give a file name such as out.mp4")
     if not output.parent.is_dir():
         raise InputError(f"{output.parent}: no such folder for the output")
-    if source is not None and output.exists() and output.resolve() == Path(source).resolve():
-        raise InputError(f"{output}: the output would replace the input; choose another name")
+    refuse_inputs(output, [source, *also_read])
     if output.exists() and not overwrite:
         raise InputError(f"{output}: exists; pass -y to overwrite")
 
@@ -64,6 +66,8 @@ def default_batch(device: str) -> int:
 
 def export_video(source: Source, output: Path, process: Process, settings: ExportSettings,
                  on_output: Callable[[PipelineStats], None] | None = None) -> ExportResult:
+    # The last guard for callers that skipped check_target: never write over what is read.
+    refuse_inputs(output, [getattr(source, "path", None), settings.reference])
     preset = settings.preset
     if preset is None and source.live and settings.codec in ("libx264", "libx265"):
         preset = LIVE_PRESET

@@ -60,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     if live and not args.duration:
         raise InputError("recording a camera or stream needs --duration SECONDS")
     args.codec = args.codec or default_codec(args.output)
-    check_target(args.output, args.overwrite, args.input, args.codec, args.crf, args.preset)
+    check_target(args.output, args.overwrite, args.input, args.codec, args.crf, args.preset,
+                 also_read=[args.reference])
     # A file or camera is opened first, so a bad one is named before the model loads; a
     # stream last, so that FFmpeg's receive buffer does not fill with stale frames meanwhile.
     camera_size = parse_size(args.camera_size, "--camera-size") if args.camera_size else None
