@@ -10,6 +10,7 @@ import numpy as np
 
 from engine.atomic import atomic_output
 from engine.errors import InputError
+from engine.outputs import InputSet, refuse_inputs
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
 
@@ -84,3 +85,23 @@ def expand_inputs(inputs: list[Path]) -> tuple[list[Path], list[str]]:
         else:
             errors.append(f"{given}: no such file or folder")
     return paths, errors
+
+
+def output_plan(paths: list[Path], outdir: Path) -> list[tuple[Path, Path]]:
+    """(input, OUTDIR/stem.png) for each input, the same file given twice counted once.
+    Refused up front (InputError): a target that is one of the inputs, and two inputs whose
+    results would share one name (a.jpg and a.png) - rather than renaming one of them."""
+    inputs = InputSet(paths)
+    plan: dict[Path, Path] = {}
+    seen: set[Path] = set()
+    for path in paths:
+        if (key := path.resolve()) in seen:
+            continue
+        seen.add(key)
+        target = Path(outdir) / f"{path.stem}.png"
+        refuse_inputs(target, inputs, "choose another OUTDIR")
+        if target in plan:
+            raise InputError(f"{plan[target]} and {path} would both be written to {target}; "
+                             "restore them into separate folders or rename one")
+        plan[target] = path
+    return [(path, target) for target, path in plan.items()]

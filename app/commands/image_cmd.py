@@ -1,6 +1,7 @@
 """`deblur image INPUT... -o OUTDIR`: restore image files or folders of them to PNGs of the
 same size and name. A bad file is reported in one line and skipped; the rest are processed;
-the exit code is 2 when anything was skipped."""
+the exit code is 2 when anything was skipped. An output that would overwrite an input, or
+two inputs that would share an output name, refuse the whole run up front (exit 2)."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +12,7 @@ from tqdm import tqdm
 
 from app.commands.options import add_restorer_options, restorer_from
 from engine.errors import InputError
-from engine.images import expand_inputs, read_image, write_png
+from engine.images import expand_inputs, output_plan, read_image, write_png
 
 
 def register(subparsers) -> None:
@@ -38,30 +39,25 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.output.exists() and not args.output.is_dir():
         raise InputError(f"{args.output}: exists and is not a folder")
+    plan = output_plan(paths, args.output)   # no input is ever overwritten
     restorer = restorer_from(args)   # a missing model stops here, before output
-    print(f"restoring {len(paths)} image(s) with {restorer.description}", file=sys.stderr)
+    print(f"restoring {len(plan)} image(s) with {restorer.description}", file=sys.stderr)
     args.output.mkdir(parents=True, exist_ok=True)
 
-    skipped, claimed = 0, set()
-    for path in tqdm(paths, unit="img", disable=None):
-        target = args.output / f"{path.stem}.png"
+    skipped = 0
+    for path, target in tqdm(plan, unit="img", disable=None):
         reason = None
-        if target.resolve() == path.resolve():
-            reason = f"{path}: output would replace the input itself; choose another OUTDIR"
-        elif target in claimed:
-            reason = f"{path}: another input already writes {target}; skipped"
-        elif target.exists() and not args.overwrite:
+        if target.exists() and not args.overwrite:
             reason = f"{target}: exists; pass -y to overwrite"
         if reason is None:
             try:
                 image = read_image(path)
                 write_png(target, restorer.restore(image.rgb), image)
-                claimed.add(target)
             except InputError as exc:
                 reason = str(exc)
         if reason is not None:
             _report(reason)
             skipped += 1
-    print(f"{len(paths) - skipped} restored, {skipped} skipped -> {args.output}",
+    print(f"{len(plan) - skipped} restored, {skipped} skipped -> {args.output}",
           file=sys.stderr)
     return 2 if skipped or problems else 0
