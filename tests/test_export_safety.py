@@ -39,3 +39,27 @@ def test_no_input_of_any_kind_is_the_output(tmp_path, weights_dir, capsys, how):
                  "-y"]) == 2
     assert "is also an input" in one_line(capsys)
     assert snapshot(tmp_path) == before
+
+
+@pytest.fixture
+def no_model(tmp_path, monkeypatch):
+    """No weights at all: a check that passes on to the model ends in 'not trained yet', so
+    the refusals below are seen to come before the model loads."""
+    monkeypatch.setenv("DEBLUR_WEIGHTS_DIR", str(tmp_path / "no-weights"))
+
+
+@pytest.mark.parametrize("name, says", [("out.png", "picture format"),
+                                        ("out.JPG", "picture format"),
+                                        ("out.tiff", "picture format"),
+                                        ("out.h264", "keeps no frame times"),
+                                        ("out.yuv", "keeps no frame times"),
+                                        ("out.opus", "FFmpeg cannot write"),
+                                        ("out.y4m", "FFmpeg cannot write"),
+                                        ("out", "cannot tell the container")])
+def test_an_output_that_cannot_be_written_properly_is_refused_before_the_model(
+        tmp_path, no_model, capsys, name, says):
+    source = make_video(tmp_path / "in.mp4", 3)
+    before = snapshot(tmp_path)
+    assert main(["export", str(source), "-o", str(tmp_path / name)]) == 2
+    assert says in one_line(capsys)
+    assert snapshot(tmp_path) == before and not (Path.cwd() / name).exists()

@@ -5,7 +5,6 @@ packet. Written to a temporary file beside the target and renamed on close(); ab
 exception inside `with`) removes it."""
 from __future__ import annotations
 
-import io
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
@@ -16,7 +15,10 @@ from av.video.reformatter import VideoReformatter
 
 from engine.atomic import PendingFile
 from engine.errors import InputError
+from engine.images import IMAGE_SUFFIXES
 from engine.sinks.stream_copy import StreamCopier
+from engine.sinks.trial import (NO_FILE, NO_TIMESTAMPS, container_format, memory_file,
+                                 video_trial)
 from engine.video_colour import ColourTags, from_rgb, output_tags
 
 CODECS = ("libx264", "libx265", "libsvtav1", "libvpx-vp9", "prores_ks", "ffv1", "h264_nvenc",
@@ -31,6 +33,7 @@ CRF_CODECS = {"libx264", "libx265", "libsvtav1", "libvpx-vp9", "libaom-av1"}
 DEFAULT_CRF = 18
 X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
                 "slower", "veryslow")
+VIDEO_NAMES = "name the output .mp4, .mkv, .mov or .webm"
 SUBSAMPLED = ("420", "422", "411", "440", "nv12", "nv16", "nv21", "p010", "p016", "p210")
 
 
@@ -95,10 +98,8 @@ def pixel_format(codec: str, width: int, height: int) -> str:
 def container_takes(target: Path, codec: str) -> bool | None:
     """Whether the container the name of `target` implies can hold `codec` video (None: the
     extension names no container). Asked of FFmpeg on an in-memory file."""
-    probe = io.BytesIO()
-    probe.name = Path(target).name
     try:
-        container = av.open(probe, "w")
+        container = av.open(memory_file(target), "w")
     except ValueError:
         return None
     with container:
@@ -118,20 +119,31 @@ def default_codec(target: Path) -> str:
 
 def check_output(target: Path, codec: str, crf: int | None, preset: str | None = None) -> None:
     """Refuse, before anything is written or loaded, a codec this machine lacks, a --crf the
-    codec has no use for, or an extension naming no container or one that cannot hold the
-    codec."""
+    codec has no use for, an extension naming no container, a picture format or a bare stream
+    (no frame times, no sound), or a container that cannot hold the codec: FFmpeg writes a
+    small file of that kind in memory first, trailer included."""
     target = Path(target)
     if not encoder_available(codec):
         raise InputError(f"codec {codec!r} is not available on this machine; available: "
                          f"{', '.join(available_codecs())}")
-    encoder_options(codec, crf, preset)
-    holds = container_takes(target, codec)
-    if holds is None:
+    options = encoder_options(codec, crf, preset)
+    container = container_format(target)
+    if container is None:
         raise InputError(f"{target}: cannot tell the container format from the extension "
-                         f"{target.suffix!r}")
-    if not holds:
+                         f"{target.suffix!r}; {VIDEO_NAMES}")
+    if target.suffix.lower() in IMAGE_SUFFIXES or container.flags & NO_FILE:
+        raise InputError(f"{target}: {target.suffix} is a picture format, not a video; "
+                         f"{VIDEO_NAMES} (deblur image restores pictures)")
+    if container.flags & NO_TIMESTAMPS:
+        raise InputError(f"{target}: a {target.suffix} file ({container.long_name}) keeps no "
+                         f"frame times; {VIDEO_NAMES}")
+    if not container_takes(target, codec):
         raise InputError(f"{target}: a {target.suffix} file cannot hold {codec} video; choose "
                          "another extension (.mkv holds everything)")
+    problem = video_trial(target, codec, options, pixel_format(codec, 64, 64))
+    if problem is not None:
+        raise InputError(f"{target}: FFmpeg cannot write a {target.suffix} file with {codec} "
+                         f"video ({problem}); choose another extension (.mkv holds everything)")
 
 
 class VideoWriter:
