@@ -1,4 +1,5 @@
-"""The `deblur` command. Errors the user can fix end in one line on stderr and exit code 2."""
+"""The `deblur` command. Errors the user can fix end in one line on stderr and exit code 2;
+an output that fails during the run (disk full) in one line and exit code 1."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +8,7 @@ import sys
 
 from app.commands import (bench_cmd, data_cmd, engine_cmd, eval_cmd, export_cmd, grid_cmd,
                           image_cmd, models_cmd, onnx_cmd, play_cmd, synth_cmd, train_cmd)
-from engine.errors import BackendUnavailable, InputError
+from engine.errors import BackendUnavailable, InputError, OutputError
 from export.errors import ExportError
 from models import ModelError
 from models.training.errors import FetchError, TrainingError
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"deblur: {exc}", file=sys.stderr)
         return 2
+    except OutputError as exc:   # failed during the run (disk full ...): nothing was kept
+        print(f"deblur: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("deblur: interrupted", file=sys.stderr)
         # Outputs are already cleaned up by the handlers the interrupt passed through. Leave

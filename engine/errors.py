@@ -12,3 +12,8 @@ class BackendUnavailable(Exception):
 class SourceLost(InputError):
     """A live source that delivered frames and then stopped (camera unplugged, stream gone for
     good). The pipeline ends as if the source had ended, and reports this message."""
+
+
+class OutputError(Exception):
+    """Writing the output failed during the run (disk full, file system gone read-only); the
+    message is one line naming the path; nothing half-written is kept. Exit code 1."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from engine.errors import InputError
 from engine.evaluation import VideoScores
 from engine.frames import Frame
-from engine.outputs import refuse_inputs
+from engine.outputs import check_folder, check_space, refuse_inputs
 from engine.pipeline import Pipeline, Process
 from engine.sinks.compare import compose
 from engine.sinks.video_writer import VideoWriter, check_output
@@ -21,6 +21,8 @@ from engine.stats import PipelineStats
 # Recording a live source: the encoder must keep up on a small CPU beside inference (OBS uses
 # the same default); files, where time is not of the essence, keep x264's own (medium).
 LIVE_PRESET = "veryfast"
+MIN_OUTPUT_BYTES = 64 * 1024
+LOSSLESS = ("ffv1", "prores_ks")
 
 
 @dataclass
@@ -55,8 +57,20 @@ def check_target(output: Path, overwrite: bool, source: Path | None = None,
     if not output.parent.is_dir():
         raise InputError(f"{output.parent}: no such folder for the output")
     refuse_inputs(output, [source, *also_read])
+    check_folder(output.parent)
+    check_space(output.parent, estimated_bytes(source, codec))
     if output.exists() and not overwrite:
         raise InputError(f"{output}: exists; pass -y to overwrite")
+
+
+def estimated_bytes(source: Path | None, codec: str) -> int:
+    """A low estimate of the output's size for the free-space check, so that only a run sure
+    to fail is stopped: half the input for delivery codecs (restored frames are sharper, so
+    rarely smaller), twice the input for ffv1 / ProRes; 64 KiB at least (and for live)."""
+    if source is None or not Path(source).is_file():
+        return MIN_OUTPUT_BYTES
+    size = Path(source).stat().st_size
+    return max(MIN_OUTPUT_BYTES, size * 2 if codec in LOSSLESS else size // 2)
 
 
 def default_batch(device: str) -> int:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from app.cli import main
+from tests.mounts import fill, read_only_folder, tmpfs
 
 
 def one_line(capsys) -> str:
@@ -65,3 +66,50 @@ def test_the_same_file_given_twice_is_restored_once_beside_itself(tmp_path, weig
     assert main(["image", str(folder), str(source), "-o", str(folder)]) == 0
     assert sorted(p.name for p in folder.iterdir()) == ["b.jpg", "b.png"]
     assert "1 restored, 0 skipped" in capsys.readouterr().err
+
+
+@pytest.fixture
+def no_model(tmp_path, monkeypatch):
+    """No weights: a check made after the model loads would end in 'not trained yet'."""
+    monkeypatch.setenv("DEBLUR_WEIGHTS_DIR", str(tmp_path / "no-weights"))
+
+
+@pytest.mark.parametrize("where", ["the folder", "a folder to create in it"])
+def test_a_read_only_outdir_is_refused_before_the_model(tmp_path, no_model, capsys, where):
+    source = write(tmp_path / "a.png")
+    with read_only_folder(tmp_path / "ro") as folder:
+        out = folder if where == "the folder" else folder / "new" / "deeper"
+        assert main(["image", str(source), "-o", str(out)]) == 2
+        line = one_line(capsys)
+        assert line.startswith(f"deblur: {folder}: cannot write (") and "choose another" in line
+        assert list(folder.iterdir()) == []
+
+
+def test_a_full_disk_is_refused_before_the_model(tmp_path, no_model, capsys):
+    source = write(tmp_path / "a.png")
+    with tmpfs(tmp_path / "full", "64k") as folder:
+        fill(folder)
+        assert main(["image", str(source), "-o", str(folder)]) == 2
+        assert "0.0 MB free on its disk" in one_line(capsys)
+
+
+def test_a_disk_filling_up_mid_run_stops_in_one_line_with_exit_1(tmp_path, weights_dir,
+                                                                 capsys):
+    """Two small JPEGs whose PNGs only the first of fits: the second fails while written."""
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for k in (1, 2):
+        noise = np.random.default_rng(k).integers(0, 256, (160, 160, 3), np.uint8)
+        assert cv2.imwrite(str(inputs / f"{k}.jpg"), noise, [cv2.IMWRITE_JPEG_QUALITY, 20])
+    assert main(["image", str(inputs), "-o", str(tmp_path / "roomy")]) == 0
+    sizes = [(tmp_path / "roomy" / f"{k}.png").stat().st_size for k in (1, 2)]
+    pages = -(-sizes[0] // 4096) + 2          # the first PNG and a little, not the second
+    assert sizes[1] > 3 * 4096
+    capsys.readouterr()
+    with tmpfs(tmp_path / "disk", f"{pages * 4}k") as folder:
+        assert main(["image", str(inputs), "-o", str(folder)]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err[-1] == (f"deblur: {folder / '2.png'}: cannot write (No space left on "
+                           "device) after 1 image(s) were written; free some space or choose "
+                           "another folder")
+        assert sorted(p.name for p in folder.iterdir()) == ["1.png"]   # whole, no .part

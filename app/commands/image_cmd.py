@@ -11,8 +11,9 @@ from pathlib import Path
 from tqdm import tqdm
 
 from app.commands.options import add_restorer_options, restorer_from
-from engine.errors import InputError
+from engine.errors import InputError, OutputError
 from engine.images import expand_inputs, output_plan, read_image, write_png
+from engine.outputs import check_folder, check_space, os_error_line
 
 
 def register(subparsers) -> None:
@@ -40,11 +41,16 @@ def run(args: argparse.Namespace) -> int:
     if args.output.exists() and not args.output.is_dir():
         raise InputError(f"{args.output}: exists and is not a folder")
     plan = output_plan(paths, args.output)   # no input is ever overwritten
+    check_folder(args.output)
+    check_space(args.output, sum(path.stat().st_size for path, _ in plan))   # PNG >= input
     restorer = restorer_from(args)   # a missing model stops here, before output
     print(f"restoring {len(plan)} image(s) with {restorer.description}", file=sys.stderr)
-    args.output.mkdir(parents=True, exist_ok=True)
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(os_error_line(args.output, exc)) from None
 
-    skipped = 0
+    skipped = done = 0
     for path, target in tqdm(plan, unit="img", disable=None):
         reason = None
         if target.exists() and not args.overwrite:
@@ -55,6 +61,10 @@ def run(args: argparse.Namespace) -> int:
                 write_png(target, restorer.restore(image.rgb), image)
             except InputError as exc:
                 reason = str(exc)
+            except OSError as exc:   # disk full, file system gone: the rest would fail too
+                raise OutputError(os_error_line(target, exc, f" after {done} image(s) were "
+                                                "written")) from None
+            done += reason is None
         if reason is not None:
             _report(reason)
             skipped += 1

@@ -14,8 +14,9 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from engine.atomic import PendingFile
-from engine.errors import InputError
+from engine.errors import InputError, OutputError
 from engine.images import IMAGE_SUFFIXES
+from engine.outputs import os_error_line
 from engine.sinks.stream_copy import StreamCopier
 from engine.sinks.trial import (NO_FILE, NO_TIMESTAMPS, container_format, memory_file,
                                  video_trial)
@@ -156,8 +157,15 @@ class VideoWriter:
         self.source_colour, self.copy_from = colour, copy_from
         self.notes: list[str] = []   # what was changed to make the output possible
         self.frames = 0
-        self.pending = PendingFile(self.target)
-        self.container = av.open(str(self.pending.path), "w")
+        try:
+            self.pending = PendingFile(self.target)
+        except OSError as exc:
+            raise InputError(os_error_line(self.target.parent, exc)) from None
+        try:
+            self.container = av.open(str(self.pending.path), "w")
+        except OSError as exc:
+            self.pending.discard()
+            raise InputError(os_error_line(self.target, exc)) from None
         self.stream: av.VideoStream | None = None
         self.colour: ColourTags | None = None   # what the output is tagged, from the 1st frame
         self.copier: StreamCopier | None = None
@@ -181,6 +189,8 @@ class VideoWriter:
             self.copier = StreamCopier(self.copy_from, self.container, self.notes)
         try:
             self.container.start_encoding()   # opens the encoders and writes the header
+        except OSError as exc:
+            raise self._failed(exc) from None
         except av.error.FFmpegError as exc:
             raise InputError(f"{self.target}: FFmpeg cannot write this {self.target.suffix} "
                              f"file with {self.codec} ({exc.strerror})") from None
@@ -194,11 +204,14 @@ class VideoWriter:
             pts = self._last_pts + 1
         frame = from_rgb(rgb, self.stream.pix_fmt, self.colour, self._reformatter)
         frame.pts, frame.time_base = pts, self.time_base
-        self.container.mux(self.stream.encode(frame))
+        try:
+            self.container.mux(self.stream.encode(frame))
+            if self.copier is not None:
+                self.copier.copy_until(float(pts * self.time_base))
+        except OSError as exc:   # av.error.OSError too: ENOSPC, EIO, a file system gone
+            raise self._failed(exc) from None
         self._last_pts = pts
         self.frames += 1
-        if self.copier is not None:
-            self.copier.copy_until(float(pts * self.time_base))
 
     def close(self) -> None:
         """Flush the encoder, copy the rest of the sound, finish the file and rename it."""
@@ -210,10 +223,17 @@ class VideoWriter:
             if self.copier is not None:
                 self.copier.finish()
             self.container.close()
+            self.pending.commit()
+        except OSError as exc:
+            self.abort()
+            raise self._failed(exc) from None
         except BaseException:
             self.abort()
             raise
-        self.pending.commit()
+
+    def _failed(self, exc: OSError) -> OutputError:
+        return OutputError(os_error_line(self.target, exc,
+                                         f" after {self.frames} frames, so nothing was kept"))
 
     def abort(self) -> None:
         """Stop and remove the temporary file; the target is left as it was."""
