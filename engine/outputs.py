@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from engine.atomic import PendingFile
+from engine.atomic import PendingFile, sweep_stale
 from engine.errors import InputError
 
 ADVICE = {errno.ENOSPC: "free some space or choose another folder",
@@ -93,3 +93,13 @@ def check_space(folder: Path, needed: int) -> None:
         raise InputError(f"{folder}: {megabytes(free)} free on its disk, the output needs "
                          f"about {megabytes(needed)}; free some space or choose another "
                          "folder")
+
+
+def sweep_note(folder: Path) -> str | None:
+    """Remove what killed runs left in `folder` (see engine.atomic); a line saying so."""
+    removed = sweep_stale(folder)
+    if not removed:
+        return None
+    names = ", ".join(path.name for path in removed[:3]) + (" ..." if len(removed) > 3 else "")
+    return (f"removed {len(removed)} temporary file(s) that a killed run left in {folder}: "
+            f"{names}")

@@ -47,9 +47,11 @@ class Pipeline:
         self.stats = PipelineStats()
         threads = [threading.Thread(target=self._guard, args=(body,), name=name, daemon=True)
                    for body, name in ((self._read, "decode"), (self._infer, "inference"))]
-        for thread in threads:
-            thread.start()
         try:
+            # Started inside the try: an interrupt arriving between two starts must still stop
+            # the first thread before the source is closed under it.
+            for thread in threads:
+                thread.start()
             self._write()
         except BaseException as exc:
             if not isinstance(exc, Aborted):
@@ -57,7 +59,8 @@ class Pipeline:
             raise
         finally:
             for thread in threads:
-                thread.join(JOIN_TIMEOUT)
+                if thread.ident is not None:
+                    thread.join(JOIN_TIMEOUT)
             self.stats.finished = time.monotonic()
             self.stats.corrupt = self.source.corrupt
             self.stats.dropped = self.decoded.dropped + self.restored.dropped

@@ -85,10 +85,10 @@ def export_video(source: Source, output: Path, process: Process, settings: Expor
     preset = settings.preset
     if preset is None and source.live and settings.codec in ("libx264", "libx265"):
         preset = LIVE_PRESET
+    scores = None
     writer = VideoWriter(output, time_base=source.time_base, rate=source.rate,
                          codec=settings.codec, crf=settings.crf, colour=source.colour,
                          copy_from=getattr(source, "path", None), preset=preset)
-    scores = None
     try:
         scores = VideoScores(settings.reference) if settings.reference else None
 

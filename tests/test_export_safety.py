@@ -3,7 +3,9 @@ write is refused before the model loads, OS errors and signals end in one line w
 half-written left behind."""
 from __future__ import annotations
 
+import fcntl
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from engine.atomic import sweep_stale
 from tests.mounts import fill, read_only_folder, tmpfs
 from tests.videos import make_video, patches
 
@@ -112,3 +115,65 @@ def test_a_disk_filling_up_mid_run_ends_in_one_line_exit_1_and_leaves_nothing(tm
         assert last.startswith(f"deblur: {out}: cannot write (No space left on device) after ")
         assert "nothing was kept" in last
         assert [p.name for p in folder.iterdir()] == ["filler"]
+
+
+def start_export(source: Path, out: Path, weights_dir: Path) -> subprocess.Popen:
+    env = {**os.environ, "DEBLUR_WEIGHTS_DIR": str(weights_dir)}
+    child = subprocess.Popen([sys.executable, "-m", "app.cli", "export", str(source), "-o",
+                              str(out)], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    while not [n for n in leftovers(out.parent) if f".deblur-{child.pid}-" in n]:
+        assert child.poll() is None, child.communicate()[1]
+        time.sleep(0.05)                          # until it is writing
+    return child
+
+
+def test_sigterm_ends_like_ctrl_c_with_143_and_leaves_nothing(tmp_path, weights_dir):
+    source = make_video(tmp_path / "in.mp4", 2000, content=lambda i: patches())
+    out = tmp_path / "out.mp4"
+    child = start_export(source, out, weights_dir)
+    child.send_signal(signal.SIGTERM)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 143, err
+    assert err.strip().splitlines()[-1] == ("deblur: terminated (SIGTERM); nothing "
+                                            "half-written was kept")
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_the_next_run_removes_what_a_sigkill_left_but_not_what_a_live_export_writes(
+        tmp_path, weights_dir, capsys):
+    source = make_video(tmp_path / "in.mp4", 2000, content=lambda i: patches())
+    killed = start_export(source, tmp_path / "a.mp4", weights_dir)
+    killed.kill()
+    killed.communicate(timeout=60)
+    stale = leftovers(tmp_path)
+    assert len(stale) == 1 and stale[0].startswith(f".a.mp4.deblur-{killed.pid}-")
+    live = start_export(source, tmp_path / "b.mp4", weights_dir)   # the next run
+    try:
+        writing = leftovers(tmp_path)
+        assert len(writing) == 1 and writing[0].startswith(f".b.mp4.deblur-{live.pid}-")
+        small = make_video(tmp_path / "small.mp4", 3)   # and one beside it while it writes
+        assert main(["export", str(small), "-o", str(tmp_path / "c.mp4")]) == 0
+        assert "removed" not in capsys.readouterr().err and leftovers(tmp_path) == writing
+    finally:
+        live.send_signal(signal.SIGTERM)
+        _, err = live.communicate(timeout=60)
+    assert f"deblur: removed 1 temporary file(s) that a killed run left in {tmp_path}: " \
+           f"{stale[0]}\n" in err
+    assert live.returncode == 143 and leftovers(tmp_path) == []
+
+
+def test_sweeping_keeps_files_of_live_pids_and_locked_files(tmp_path):
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead, alive = gone.pid, os.getpid()
+    names = {"dead": f".x.mp4.deblur-{dead}-abc.part.mp4",
+             "alive": f".y.mp4.deblur-{alive}-abc.part.mp4",
+             "locked": f".z.mp4.deblur-{dead}-def.part.mp4",   # a writer in another namespace
+             "not ours": f".w.mp4.{dead}.part.mp4"}
+    for name in names.values():
+        (tmp_path / name).write_bytes(b"")
+    with open(tmp_path / names["locked"]) as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert sweep_stale(tmp_path) == [tmp_path / names["dead"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        n for k, n in names.items() if k != "dead")

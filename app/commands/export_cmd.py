@@ -1,7 +1,8 @@
 """`deblur export INPUT -o OUTPUT`: restore a video file, keeping its sound, subtitles, timing
 and colour; `--camera N` or `--url URL` records a live source for `--duration` seconds.
-Exit codes: 0 done; 1 a live source was lost mid-run (what was recorded is kept); 2 nothing
-could be done (one line says why, no output is left behind); 130 interrupted."""
+Exit codes: 0 done; 1 a live source was lost mid-run (what was recorded is kept) or writing
+failed mid-run (disk full: nothing is kept); 2 nothing could be done (one line says why, no
+output is left behind); 130 Ctrl-C, 143 SIGTERM (nothing is kept)."""
 from __future__ import annotations
 
 import argparse
@@ -13,6 +14,7 @@ from tqdm import tqdm
 from app.commands.options import add_restorer_options, parse_size, restorer_from
 from engine.errors import InputError
 from engine.evaluation import describe_severity
+from engine.outputs import sweep_note
 from engine.sinks.compare import MODES
 from engine.sinks.video_writer import CODECS, X26X_PRESETS, default_codec
 from engine.sources import STREAM_SCHEMES, open_source
@@ -62,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     args.codec = args.codec or default_codec(args.output)
     check_target(args.output, args.overwrite, args.input, args.codec, args.crf, args.preset,
                  also_read=[args.reference])
+    if note := sweep_note(args.output.parent):
+        print(f"deblur: {note}", file=sys.stderr)
     # A file or camera is opened first, so a bad one is named before the model loads; a
     # stream last, so that FFmpeg's receive buffer does not fill with stale frames meanwhile.
     camera_size = parse_size(args.camera_size, "--camera-size") if args.camera_size else None

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from app.commands.options import add_restorer_options, restorer_from
 from engine.errors import InputError, OutputError
 from engine.images import expand_inputs, output_plan, read_image, write_png
-from engine.outputs import check_folder, check_space, os_error_line
+from engine.outputs import check_folder, check_space, os_error_line, sweep_note
 
 
 def register(subparsers) -> None:
@@ -42,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{args.output}: exists and is not a folder")
     plan = output_plan(paths, args.output)   # no input is ever overwritten
     check_folder(args.output)
+    if note := sweep_note(args.output):
+        _report(note)
     check_space(args.output, sum(path.stat().st_size for path, _ in plan))   # PNG >= input
     restorer = restorer_from(args)   # a missing model stops here, before output
     print(f"restoring {len(plan)} image(s) with {restorer.description}", file=sys.stderr)

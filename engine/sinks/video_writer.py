@@ -166,6 +166,9 @@ class VideoWriter:
         except OSError as exc:
             self.pending.discard()
             raise InputError(os_error_line(self.target, exc)) from None
+        except BaseException:   # Ctrl-C or SIGTERM right here: no temporary file is left
+            self.pending.discard()
+            raise
         self.stream: av.VideoStream | None = None
         self.colour: ColourTags | None = None   # what the output is tagged, from the 1st frame
         self.copier: StreamCopier | None = None
