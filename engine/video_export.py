@@ -13,6 +13,7 @@ from engine.frames import Frame
 from engine.outputs import check_folder, check_space, refuse_inputs
 from engine.pipeline import Pipeline, Process
 from engine.sinks.compare import compose
+from engine.sinks.stream_copy import StreamPlan
 from engine.sinks.video_writer import VideoWriter, check_output
 from engine.sources import Source
 from engine.stats import PipelineStats
@@ -34,6 +35,7 @@ class ExportSettings:
     duration: float | None = None    # seconds of a live source to record
     reference: Path | None = None    # ground-truth video for PSNR
     preset: str | None = None        # x264/x265 speed preset (None: medium, live: veryfast)
+    streams: StreamPlan | None = None   # sound and subtitles (None: planned when writing)
 
 
 @dataclass
@@ -88,7 +90,8 @@ def export_video(source: Source, output: Path, process: Process, settings: Expor
     scores = None
     writer = VideoWriter(output, time_base=source.time_base, rate=source.rate,
                          codec=settings.codec, crf=settings.crf, colour=source.colour,
-                         copy_from=getattr(source, "path", None), preset=preset)
+                         copy_from=getattr(source, "path", None), preset=preset,
+                         streams=settings.streams)
     try:
         scores = VideoScores(settings.reference) if settings.reference else None
 

@@ -177,3 +177,27 @@ def test_sweeping_keeps_files_of_live_pids_and_locked_files(tmp_path):
         assert sweep_stale(tmp_path) == [tmp_path / names["dead"]]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         n for k, n in names.items() if k != "dead")
+
+
+def test_pcm_audio_for_an_mp4_is_reencoded_to_aac_said_before_the_first_frame(
+        tmp_path, weights_dir, capsys):
+    """MP4's codec table lists PCM, but the muxer refuses it when closing: the trial write
+    finds that out before the model loads, and the sound is re-encoded instead."""
+    import av
+    source = make_video(tmp_path / "in.mkv", 10, audio="pcm_s16le")
+    out = tmp_path / "out.mp4"
+    assert main(["export", str(source), "-o", str(out)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    note = "deblur: audio stream #1 (pcm_s16le): a .mp4 file cannot hold pcm_s16le; " \
+           "re-encoded to aac"
+    assert err.count(note) == 1
+    assert err.index(note) < next(i for i, line in enumerate(err) if "backend auto" in line)
+    with av.open(str(out)) as container, av.open(str(source)) as original:
+        sound = container.streams.audio[0]
+        assert sound.codec_context.name == "aac"
+        seconds = sum(f.samples for f in container.decode(sound)) / sound.rate
+        expected = sum(f.samples for f in original.decode(audio=0)) / 48000
+    with av.open(str(out)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 10
+    assert seconds == pytest.approx(expected, abs=0.03)
+    assert leftovers(tmp_path) == []

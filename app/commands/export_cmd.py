@@ -16,6 +16,7 @@ from engine.errors import InputError
 from engine.evaluation import describe_severity
 from engine.outputs import sweep_note
 from engine.sinks.compare import MODES
+from engine.sinks.stream_copy import plan_streams
 from engine.sinks.video_writer import CODECS, X26X_PRESETS, default_codec
 from engine.sources import STREAM_SCHEMES, open_source
 from engine.stats import PipelineStats
@@ -73,6 +74,11 @@ def run(args: argparse.Namespace) -> int:
                                                 camera_size=camera_size,
                                                 camera_fps=args.camera_fps)
     try:
+        # What becomes of the sound and subtitles is settled and said before the model loads.
+        streams = plan_streams(args.input, args.output) if args.input is not None else None
+        early = streams.notes if streams is not None else []
+        for note in early:
+            print(f"deblur: {note}", file=sys.stderr)
         restorer = restorer_from(args)
         source = source or open_source(url=args.url)
         for note in getattr(source, "notes", []):
@@ -81,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         settings = ExportSettings(args.codec, args.crf, args.compare,
                                   args.batch or default_batch(restorer.backend.device),
-                                  args.duration, args.reference, args.preset)
+                                  args.duration, args.reference, args.preset, streams)
         with tqdm(total=source.frame_count, unit="frame", disable=None, file=sys.stderr) as bar:
             result = export_video(source, args.output, restorer.restore_batch, settings,
                                   on_output=lambda stats: _progress(bar, stats))
@@ -89,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         if source is not None:
             source.close()
     for note in result.notes:
-        print(f"deblur: {note}", file=sys.stderr)
+        if note not in early:
+            print(f"deblur: {note}", file=sys.stderr)
     print(f"{result.stats.summary()} -> {result.output}", file=sys.stderr)
     if result.scores:
         s = result.scores

@@ -1,6 +1,7 @@
 """Trial writes in memory, made before the model loads: whether FFmpeg really writes a file of
 the target's kind with a codec (header, one frame, trailer: some muxers only object when
-closing), so that an output it cannot write is refused up front, not after the whole video."""
+closing), or with an input stream's packets copied as they are, so that an output it cannot
+write is refused or adapted up front, not found out after the whole video was restored."""
 from __future__ import annotations
 
 import io
@@ -75,3 +76,18 @@ def _video_trial(suffix: str, codec: str, options: tuple, pix_fmt: str) -> str |
     except (av.error.FFmpegError, ValueError) as exc:
         return getattr(exc, "strerror", None) or str(exc)
     return None
+
+
+def copy_trial(target: Path, stream: av.stream.Stream, packets: list[av.Packet]) -> bool:
+    """Whether a file of `target`'s kind takes `stream` copied packet for packet: its header,
+    `packets` (the stream's first few) and its trailer are written in memory."""
+    try:
+        with quiet_stderr(), av.open(memory_file(target), "w") as container:
+            copy = container.add_stream_from_template(stream)
+            container.start_encoding()
+            for packet in packets:
+                packet.stream = copy
+                container.mux(packet)
+    except (av.error.FFmpegError, ValueError):
+        return False
+    return True

@@ -17,7 +17,7 @@ from engine.atomic import PendingFile
 from engine.errors import InputError, OutputError
 from engine.images import IMAGE_SUFFIXES
 from engine.outputs import os_error_line
-from engine.sinks.stream_copy import StreamCopier
+from engine.sinks.stream_copy import StreamCopier, StreamPlan, plan_streams
 from engine.sinks.trial import (NO_FILE, NO_TIMESTAMPS, container_format, memory_file,
                                  video_trial)
 from engine.video_colour import ColourTags, from_rgb, output_tags
@@ -150,12 +150,17 @@ def check_output(target: Path, codec: str, crf: int | None, preset: str | None =
 class VideoWriter:
     def __init__(self, target: Path, *, time_base: Fraction, rate: Fraction | None,
                  codec: str = "libx264", crf: int | None = None, colour: ColourTags | None = None,
-                 copy_from: Path | None = None, preset: str | None = None):
+                 copy_from: Path | None = None, preset: str | None = None,
+                 streams: StreamPlan | None = None):
         check_output(target, codec, crf, preset)
         self.target, self.codec, self.time_base, self.rate = Path(target), codec, time_base, rate
         self.options = encoder_options(codec, crf, preset)
         self.source_colour, self.copy_from = colour, copy_from
-        self.notes: list[str] = []   # what was changed to make the output possible
+        # The fate of the sound and subtitles is settled before the first frame.
+        if copy_from is not None and streams is None:
+            streams = plan_streams(copy_from, self.target)
+        self.streams = streams
+        self.notes: list[str] = list(streams.notes) if streams else []   # what was changed
         self.frames = 0
         try:
             self.pending = PendingFile(self.target)
@@ -189,7 +194,7 @@ class VideoWriter:
             self.notes.append(f"encoded as {stream.pix_fmt} ({self.codec}, {width}x{height})")
         self.stream = stream
         if self.copy_from is not None:
-            self.copier = StreamCopier(self.copy_from, self.container, self.notes)
+            self.copier = StreamCopier(self.copy_from, self.container, self.streams)
         try:
             self.container.start_encoding()   # opens the encoders and writes the header
         except OSError as exc:
