@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
-from app.commands.options import parse_size
+from tqdm import tqdm
+
+from app.commands.options import parse_clip_size, parse_size
+from engine.atomic import atomic_output
+from engine.errors import InputError
 from models.training.fetch import (default_cache_dir, fetch_sources, split_holdout,
                                    training_images)
 
@@ -24,6 +29,16 @@ def register(subparsers) -> None:
     pairs.add_argument("--seed", type=int, default=0)
     pairs.add_argument("--cache", type=Path, default=None)
     pairs.set_defaults(run=run_pairs)
+    clips = actions.add_parser("clips", help="write hand-held clips + ground truth from "
+                               "held-out photos")
+    clips.add_argument("-o", "--output", type=Path, required=True)
+    clips.add_argument("--size", default="640x360", help="WxH of each clip")
+    clips.add_argument("--count", type=int, default=8, help="how many clips (default 8)")
+    clips.add_argument("--frames", type=int, default=60, help="frames per clip (default 60)")
+    clips.add_argument("--fps", type=float, default=30.0)
+    clips.add_argument("--seed", type=int, default=0)
+    clips.add_argument("--cache", type=Path, default=None)
+    clips.set_defaults(run=run_clips)
     export = actions.add_parser("export", help="resized copies of the photos in train/ and "
                                 "holdout/ folders (to carry them to a GPU machine)")
     export.add_argument("-o", "--output", type=Path, required=True)
@@ -43,6 +58,31 @@ def run_pairs(args: argparse.Namespace) -> int:
     _, holdout = split_holdout(training_images(args.cache or default_cache_dir()))
     count = write_pairs(holdout, args.output, *parse_size(args.size), seed=args.seed)
     print(f"{count} pairs -> {args.output}/blur, {args.output}/sharp", file=sys.stderr)
+    return 0
+
+
+def run_clips(args: argparse.Namespace) -> int:
+    """NAME.mp4 (blurred), NAME.sharp.mkv (truth) and NAME.json per clip, each clip's files
+    appearing whole or not at all (models/training/eval_clips.py has the layout)."""
+    from models.training.eval_clips import clip_plans    # torch-heavy, only when used
+    from models.training.photo_clip import write_clip
+    width, height = parse_clip_size(args.size)
+    if args.count < 1 or args.frames < 1 or args.fps <= 0:
+        raise InputError("data clips: --count and --frames must be at least 1, --fps positive")
+    _, holdout = split_holdout(training_images(args.cache or default_cache_dir()))
+    plans = clip_plans(holdout, width, height, args.count, args.frames, args.fps, args.seed)
+    if not plans:
+        raise InputError("data clips: the data cache holds no held-out photo")
+    args.output.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=len(plans) * args.frames, unit="frame", disable=None)
+    for plan in plans:
+        targets = [args.output / f"{plan.name}{ext}" for ext in (".mp4", ".sharp.mkv", ".json")]
+        with ExitStack() as stack:
+            temps = [stack.enter_context(atomic_output(t)) for t in targets]
+            write_clip(plan.clip(), temps, plan.about(), progress=lambda n: bar.update(1))
+    bar.close()
+    print(f"{len(plans)} clips -> {args.output} (NAME.mp4 blurred, NAME.sharp.mkv ground truth, "
+          "NAME.json)", file=sys.stderr)
     return 0
 
 

@@ -22,7 +22,10 @@ COLUMNS = ["psnr_input", "psnr_output", "psnr_unsharp", "ssim_input", "ssim_outp
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("eval", help="PSNR/SSIM on blur/ + sharp/ pairs")
-    parser.add_argument("--pairs", type=Path, required=True, help="folder with blur/ and sharp/")
+    sets = parser.add_mutually_exclusive_group(required=True)
+    sets.add_argument("--pairs", type=Path, help="folder with blur/ and sharp/")
+    sets.add_argument("--clips", type=Path, metavar="DIR", help="folder of clips NAME.mp4 "
+                      "with ground truth NAME.sharp.* beside them (deblur data clips)")
     add_restorer_options(parser)
     parser.add_argument("--json", action="store_true", help="print rows as JSON")
     parser.add_argument("--record", metavar="KEY",
@@ -31,6 +34,9 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.clips is not None:
+        from app.commands.eval_clips import run_clips
+        return run_clips(args)
     pairs = find_pairs(args.pairs)
     if not pairs:
         raise InputError(f"{args.pairs}: no blur/ + sharp/ image pairs found")

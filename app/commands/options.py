@@ -22,6 +22,15 @@ def parse_size(text: str, option: str = "--size") -> tuple[int, int]:
     return width, height
 
 
+def parse_clip_size(text: str, option: str = "--size") -> tuple[int, int]:
+    """parse_size for an H.264 4:2:0 clip: both sides even, at least 16."""
+    width, height = parse_size(text, option)
+    if width % 2 or height % 2 or min(width, height) < 16:
+        raise InputError(f"{option} {text!r}: a clip needs even sides of at least 16 pixels "
+                         "(H.264 4:2:0)")
+    return width, height
+
+
 def add_restorer_options(parser: argparse.ArgumentParser, backend: str = AUTO) -> None:
     parser.add_argument("--model", default="fast", help="fast, quality or a full model name")
     parser.add_argument("--backend", default=backend, choices=backend_choices(),

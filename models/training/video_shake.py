@@ -31,15 +31,22 @@ class ShakeConfig:
     seed: int = 0
 
 
-def shake_path(rng: np.random.Generator, times: np.ndarray) -> np.ndarray:
-    """Translation (x, y) and angle at `times` (seconds): smooth tremor plus drift, with a
-    slowly varying intensity so the clip has calm and shaky stretches."""
+def tremor(rng: np.random.Generator, times: np.ndarray) -> np.ndarray:
+    """Hand tremor: translation (x, y) and angle at `times` (seconds), in path units, as a
+    few sinusoids between 1 and 9 Hz with random phases plus a slow drift."""
     out = np.zeros((len(times), 3))
     for axis in range(3):
         for freq in (1.3, 2.9, 5.7, 8.6):
             f = freq * rng.uniform(0.8, 1.25)
             out[:, axis] += np.sin(2 * np.pi * f * times + rng.uniform(0, 2 * np.pi)) / f
         out[:, axis] += 0.3 * np.sin(2 * np.pi * 0.2 * times + rng.uniform(0, 2 * np.pi))
+    return out
+
+
+def shake_path(rng: np.random.Generator, times: np.ndarray) -> np.ndarray:
+    """Translation (x, y) and angle at `times` (seconds): smooth tremor plus drift, with a
+    slowly varying intensity so the clip has calm and shaky stretches."""
+    out = tremor(rng, times)
     intensity = 0.15 + 0.85 * (0.5 + 0.5 * np.sin(2 * np.pi * times / 4.0 + rng.uniform(0, 6)))
     return out * intensity[:, None]
 
@@ -83,7 +90,7 @@ def synthesise(source: Path, blurred_out: Path, sharp_out: Path, config: ShakeCo
         px_per_unit = _scale_to_max_blur(path_fn, fps, config.exposure, duration,
                                          config.max_blur * out_w / 1280)
         rad_per_unit = 0.35 * px_per_unit / np.hypot(out_w, out_h)
-        outputs = [_open_writer(p, out_w, out_h, fps, crf) for p in (blurred_out, sharp_out)]
+        outputs = [open_writer(p, out_w, out_h, fps, crf) for p in (blurred_out, sharp_out)]
         count = 0
         for frame in container.decode(stream):
             rgb = frame.to_ndarray(format="rgb24", width=out_w, height=out_h)
@@ -107,15 +114,21 @@ def synthesise(source: Path, blurred_out: Path, sharp_out: Path, config: ShakeCo
     return count
 
 
-def _open_writer(path: Path, width: int, height: int, fps: float, crf: int):
+def open_writer(path: Path, width: int, height: int, fps: float, crf: int = 18,
+                preset: str = "slow", lossless: bool = False):
     """H.264 yuv420p, tagged BT.601 (SMPTE 170M, limited range): the matrix swscale uses
-    for the RGB -> YUV conversion, so the tags tell players the truth."""
+    for the RGB -> YUV conversion, so the tags tell players the truth. `lossless`: FFV1 in
+    RGB (bgr0, a .mkv), bit-exact, tagged sRGB, for ground truth."""
     container = av.open(str(path), "w")
     rate = Fraction(fps).limit_denominator(1001)
-    stream = container.add_stream("libx264", rate=rate)
-    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-    stream.time_base = 1 / rate
-    stream.options = {"crf": str(crf), "preset": "slow"}
+    stream = container.add_stream("ffv1" if lossless else "libx264", rate=rate)
+    stream.width, stream.height = width, height
+    stream.pix_fmt = "bgr0" if lossless else "yuv420p"
+    stream.time_base = stream.codec_context.time_base = 1 / rate
     context = stream.codec_context
-    context.color_primaries = context.color_trc = context.colorspace = 6
+    if lossless:
+        context.colorspace, context.color_primaries, context.color_trc = 0, 1, 13
+    else:
+        stream.options = {"crf": str(crf), "preset": preset}
+        context.color_primaries = context.color_trc = context.colorspace = 6
     return container, stream

@@ -1,0 +1,91 @@
+"""Clips restored frame by frame and scored against their ground-truth videos: per clip the
+mean PSNR of input and output, and beside the means the worst clip's gain and the worst
+stretch of STRETCH consecutive frames (harm a viewer sees for a third of a second, which a
+mean over a clip hides), and the gain in bands of input PSNR over every frame."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from engine.errors import InputError
+from engine.evaluation import VideoScores, gain_by_severity
+from engine.restorer import Restorer
+from engine.sources.file import FileSource
+
+STRETCH = 10                  # frames in the sliding window of the worst stretch
+VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".m4v", ".webm", ".avi")
+
+
+def find_clips(folder: Path) -> list[tuple[Path, Path]]:
+    """(blurred, truth) for every video NAME.EXT in `folder` that has its ground truth
+    NAME.sharp.* beside it (what `deblur data clips` and `deblur synth` write)."""
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such folder")
+    videos = sorted(p for p in folder.iterdir()
+                    if p.suffix.lower() in VIDEO_SUFFIXES and not p.name.startswith("."))
+    truths = {p.stem[:-len(".sharp")]: p for p in videos if p.stem.endswith(".sharp")}
+    return [(p, truths[p.stem]) for p in videos if p.stem in truths]
+
+
+class ClipScores(VideoScores):
+    """VideoScores that also give every frame's (input, output) PSNR."""
+
+    def per_frame(self) -> np.ndarray:
+        return np.array(self._psnr).reshape(-1, 2)
+
+    def frames_left(self) -> bool:
+        """Whether the truth has frames the clip had not."""
+        return next(self._frames, None) is not None
+
+
+def worst_stretch(gains: np.ndarray, length: int = STRETCH) -> tuple[int, float]:
+    """First frame and mean gain of the worst `length` consecutive frames (the whole clip
+    when it is shorter)."""
+    length = min(length, len(gains))
+    means = np.convolve(gains, np.ones(length) / length, mode="valid")
+    start = int(np.argmin(means))
+    return start, float(means[start])
+
+
+def score_clip(restorer: Restorer, blurred: Path, truth: Path,
+               progress: Callable[[int], object] | None = None) -> dict:
+    """The clip's row: frames, mean PSNR of input and output, gain, worst stretch, and every
+    frame's (input, output) PSNR."""
+    source, scores = FileSource(blurred), ClipScores(truth)
+    try:
+        for frame in source:
+            scores.add(frame.rgb, restorer.restore(frame.rgb))
+            if progress:
+                progress(1)
+        if scores.frames_left():
+            raise InputError(f"{truth}: has more frames than {blurred.name}")
+        result, psnr = scores.result(), scores.per_frame()
+    finally:
+        source.close()
+        scores.close()
+    if not len(psnr):
+        raise InputError(f"{blurred}: no frames")
+    start, stretch = worst_stretch(psnr[:, 1] - psnr[:, 0])
+    return {"clip": blurred.stem, "frames": len(psnr), "psnr_input": result["psnr_input"],
+            "psnr_output": result["psnr_output"],
+            "gain": result["psnr_output"] - result["psnr_input"], "worst_stretch": stretch,
+            "worst_stretch_start": start, "per_frame": psnr.round(3).tolist()}
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Means over the clips (each clip counts once), the worst clip, the worst stretch of any
+    clip and the gain by input PSNR over all frames."""
+    least = min(rows, key=lambda r: r["gain"])
+    stretch = min(rows, key=lambda r: r["worst_stretch"])
+    frames = [tuple(f) for r in rows for f in r["per_frame"]]
+    return {"clips": len(rows), "frames": len(frames),
+            **{k: round(float(np.mean([r[k] for r in rows])), 3)
+               for k in ("psnr_input", "psnr_output", "gain")},
+            "worst_clip": {"clip": least["clip"], "gain": round(least["gain"], 3)},
+            "worst_stretch": {"clip": stretch["clip"],
+                              "first_frame": stretch["worst_stretch_start"],
+                              "frames": min(STRETCH, stretch["frames"]),
+                              "gain": round(stretch["worst_stretch"], 3)},
+            "by_input": gain_by_severity(frames)}
