@@ -113,3 +113,28 @@ def test_a_disk_filling_up_mid_run_stops_in_one_line_with_exit_1(tmp_path, weigh
                            "device) after 1 image(s) were written; free some space or choose "
                            "another folder")
         assert sorted(p.name for p in folder.iterdir()) == ["1.png"]   # whole, no .part
+
+
+@pytest.mark.parametrize("channels", [3, 1, 4])
+def test_a_16_bit_png_comes_out_16_bit_with_its_extra_bits_kept(tmp_path, weights_dir,
+                                                               channels):
+    """The model sees the 8-bit version; what it changed is added to the 16-bit pixels, so
+    output - input is a multiple of 257 (one 8-bit step) wherever it is not clipped."""
+    y, x = np.mgrid[0:48, 0:64]
+    ramp = (20000 + x * 37 + y * 11).astype(np.uint16)          # shades 8 bits cannot tell
+    pixels = {3: np.dstack([ramp, ramp[::-1], ramp[:, ::-1]]), 1: ramp,
+              4: np.dstack([ramp, ramp[::-1], ramp[:, ::-1], 65535 - ramp])}[channels]
+    source = tmp_path / "deep.png"
+    assert cv2.imwrite(str(source), pixels)
+    out = tmp_path / "out"
+    assert main(["image", str(source), "-o", str(out)]) == 0
+    restored = cv2.imread(str(out / "deep.png"), cv2.IMREAD_UNCHANGED)
+    assert restored.dtype == np.uint16 and restored.shape == pixels.shape
+    colour = restored[..., :3] if channels == 4 else restored
+    change = colour.astype(np.int64) - (pixels[..., :3] if channels == 4 else pixels)
+    inside = (colour > 0) & (colour < 65535)
+    if channels != 1:   # grey is the mix of three such channels
+        assert inside.mean() > 0.9 and np.all(change[inside] % 257 == 0)
+    assert len(np.unique(colour)) > 4 * len(np.unique(colour >> 8))   # not 8-bit in disguise
+    if channels == 4:
+        np.testing.assert_array_equal(restored[..., 3], pixels[..., 3])   # alpha untouched

@@ -60,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         if reason is None:
             try:
                 image = read_image(path)
+                if image.note:
+                    _report(image.note)
                 write_png(target, restorer.restore(image.rgb), image)
             except InputError as exc:
                 reason = str(exc)
