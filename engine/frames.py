@@ -14,6 +14,7 @@ class Frame:
     time_base: Fraction
     index: int               # position in the source (frames dropped later keep their index)
     t_captured: float        # time.monotonic() when the frame entered the program
+    deep: np.ndarray | None = None   # uint16 RGB of a high-bit-depth source, where kept
 
     @property
     def time(self) -> float:

@@ -61,14 +61,16 @@ def output_tags(source: ColourTags | None, height: int) -> ColourTags:
     return ColourTags(matrix, source.range if source else LIMITED, primaries, trc)
 
 
-def to_rgb(frame: av.VideoFrame, reformatter: VideoReformatter) -> np.ndarray:
-    """uint8 RGB of a decoded frame of any pixel format (8- or 10-bit), upright: the
-    display-matrix rotation is applied in multiples of 90 degrees."""
-    if frame.format.name == "rgb24":
+def to_rgb(frame: av.VideoFrame, reformatter: VideoReformatter,
+           rgb_format: str = "rgb24") -> np.ndarray:
+    """RGB of a decoded frame of any pixel format (8- or 10-bit), upright: the display-matrix
+    rotation is applied in multiples of 90 degrees. uint8, or uint16 for 'rgb48le'."""
+    if frame.format.name == rgb_format:
         rgb = frame.to_ndarray()
     else:
         tags = source_tags(frame)
-        rgb = reformatter.reformat(frame, format="rgb24", src_colorspace=SWS_MATRIX[tags.matrix],
+        rgb = reformatter.reformat(frame, format=rgb_format,
+                                   src_colorspace=SWS_MATRIX[tags.matrix],
                                    src_color_range=tags.range).to_ndarray()
     quarter_turns = round(frame.rotation / 90) % 4   # rotation is counter-clockwise
     return np.ascontiguousarray(np.rot90(rgb, quarter_turns)) if quarter_turns else rgb
@@ -76,9 +78,10 @@ def to_rgb(frame: av.VideoFrame, reformatter: VideoReformatter) -> np.ndarray:
 
 def from_rgb(rgb: np.ndarray, pix_fmt: str, tags: ColourTags,
              reformatter: VideoReformatter) -> av.VideoFrame:
-    """An encoder-ready frame in `pix_fmt`, converted with the matrix/range of `tags` and
-    carrying them."""
-    frame = reformatter.reformat(av.VideoFrame.from_ndarray(rgb, format="rgb24"), format=pix_fmt,
+    """An encoder-ready frame in `pix_fmt` from uint8 (or uint16: 16-bit) RGB, converted with
+    the matrix/range of `tags` and carrying them."""
+    rgb_format = "rgb48le" if rgb.dtype == np.uint16 else "rgb24"
+    frame = reformatter.reformat(av.VideoFrame.from_ndarray(rgb, format=rgb_format), format=pix_fmt,
                                  dst_colorspace=SWS_MATRIX[tags.matrix], dst_color_range=tags.range)
     frame.colorspace, frame.color_range = tags.matrix, tags.range
     return frame

@@ -7,13 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.depth import add_restoration
 from engine.errors import InputError
 from engine.evaluation import VideoScores
+from engine.export_plan import ExportPlan, plan_export
 from engine.frames import Frame
 from engine.outputs import check_folder, check_space, refuse_inputs
 from engine.pipeline import Pipeline, Process
 from engine.sinks.compare import compose
-from engine.sinks.stream_copy import StreamPlan
 from engine.sinks.video_writer import VideoWriter, check_output
 from engine.sources import Source
 from engine.stats import PipelineStats
@@ -35,7 +36,7 @@ class ExportSettings:
     duration: float | None = None    # seconds of a live source to record
     reference: Path | None = None    # ground-truth video for PSNR
     preset: str | None = None        # x264/x265 speed preset (None: medium, live: veryfast)
-    streams: StreamPlan | None = None   # sound and subtitles (None: planned when writing)
+    plan: ExportPlan | None = None   # what is kept (None: planned when the export starts)
 
 
 @dataclass
@@ -87,20 +88,26 @@ def export_video(source: Source, output: Path, process: Process, settings: Expor
     preset = settings.preset
     if preset is None and source.live and settings.codec in ("libx264", "libx265"):
         preset = LIVE_PRESET
+    plan = settings.plan or plan_export(source, output, settings.codec, settings.compare)
     scores = None
     writer = VideoWriter(output, time_base=source.time_base, rate=source.rate,
                          codec=settings.codec, crf=settings.crf, colour=source.colour,
                          copy_from=getattr(source, "path", None), preset=preset,
-                         streams=settings.streams)
+                         streams=plan.streams, source_format=plan.source_format,
+                         extra_options=plan.options)
     try:
         scores = VideoScores(settings.reference) if settings.reference else None
 
         def sink(frame: Frame, restored) -> None:
-            picture = compose(settings.compare, frame.rgb, restored) if settings.compare \
-                else restored
-            writer.write(picture, frame.pts)
             if scores is not None:
                 scores.add(frame.rgb, restored)
+            before, after = frame.rgb, restored
+            if frame.deep is not None:   # the model's change on the input's own bits
+                before = frame.deep
+                after = add_restoration(frame.deep.copy() if settings.compare else frame.deep,
+                                        frame.rgb, restored)
+            writer.write(compose(settings.compare, before, after) if settings.compare
+                         else after, frame.pts)
 
         pipeline = Pipeline(source, process, sink, batch_size=settings.batch_size,
                             duration=settings.duration, on_output=on_output)
@@ -114,5 +121,6 @@ def export_video(source: Source, output: Path, process: Process, settings: Expor
     finally:
         if scores is not None:
             scores.close()
-    return ExportResult(Path(output), stats, writer.notes,
+    notes = plan.notes + [note for note in writer.notes if note not in plan.notes]
+    return ExportResult(Path(output), stats, notes,
                         scores.result() if scores is not None else None)

@@ -145,3 +145,31 @@ def packets(path: Path, kind: str) -> list[tuple[bytes, float]]:
 def frame_times(path: Path) -> list[float]:
     with av.open(str(path)) as container:
         return [float(f.pts * f.time_base) for f in container.decode(video=0)]
+
+
+def make_deep_video(path: Path, frames: int = 4, *, codec: str = "ffv1",
+                    pix_fmt: str = "yuv420p10le", options: dict | None = None,
+                    second_video: bool = False) -> Path:
+    """A high-bit-depth video of a fine 16-bit ramp (shades 8 bits cannot tell apart), made
+    from rgb48 frames; `second_video` adds a small 8-bit H.264 stream after it."""
+    y, x = np.mgrid[0:48, 0:64]
+    with av.open(str(path), "w") as out:
+        video = out.add_stream(codec, rate=25, options={"g": "5", **(options or {})})
+        video.width, video.height, video.pix_fmt = 64, 48, pix_fmt
+        extra = out.add_stream("libx264", rate=25) if second_video else None
+        if extra is not None:
+            extra.width, extra.height, extra.pix_fmt = 32, 32, "yuv420p"
+        for i in range(frames):
+            ramp = (16000 + x * 60 + y * 20 + i * 7).astype(np.uint16)
+            rgb = np.dstack([ramp, ramp[::-1], 30000 - ramp[:, ::-1] // 2])
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb48le").reformat(format=pix_fmt)
+            frame.pts = i
+            out.mux(video.encode(frame))
+            if extra is not None:
+                small = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), "rgb24")
+                small.pts = i
+                out.mux(extra.encode(small))
+        out.mux(video.encode(None))
+        if extra is not None:
+            out.mux(extra.encode(None))
+    return path

@@ -14,9 +14,9 @@ from tqdm import tqdm
 from app.commands.options import add_restorer_options, parse_size, restorer_from
 from engine.errors import InputError
 from engine.evaluation import describe_severity
+from engine.export_plan import plan_export
 from engine.outputs import sweep_note
 from engine.sinks.compare import MODES
-from engine.sinks.stream_copy import plan_streams
 from engine.sinks.video_writer import CODECS, X26X_PRESETS, default_codec
 from engine.sources import STREAM_SCHEMES, open_source
 from engine.stats import PipelineStats
@@ -74,9 +74,10 @@ def run(args: argparse.Namespace) -> int:
                                                 camera_size=camera_size,
                                                 camera_fps=args.camera_fps)
     try:
-        # What becomes of the sound and subtitles is settled and said before the model loads.
-        streams = plan_streams(args.input, args.output) if args.input is not None else None
-        early = streams.notes if streams is not None else []
+        # What the output keeps (sound, subtitles, depth, HDR) is settled and said before the
+        # model loads; a stream, opened only after it, is planned when the export starts.
+        plan = plan_export(source, args.output, args.codec, args.compare) if source else None
+        early = plan.notes if plan is not None else []
         for note in early:
             print(f"deblur: {note}", file=sys.stderr)
         restorer = restorer_from(args)
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         settings = ExportSettings(args.codec, args.crf, args.compare,
                                   args.batch or default_batch(restorer.backend.device),
-                                  args.duration, args.reference, args.preset, streams)
+                                  args.duration, args.reference, args.preset, plan)
         with tqdm(total=source.frame_count, unit="frame", disable=None, file=sys.stderr) as bar:
             result = export_video(source, args.output, restorer.restore_batch, settings,
                                   on_output=lambda stats: _progress(bar, stats))

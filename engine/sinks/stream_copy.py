@@ -12,7 +12,7 @@ import av
 
 from engine.sinks import subtitle_text
 from engine.sinks.trial import copy_trial, memory_file
-from engine.sources.file import open_container
+from engine.sources.file import open_container, video_stream
 
 AUDIO_FALLBACKS = ("aac", "libopus", "libvorbis", "libmp3lame", "flac", "pcm_s16le")
 
@@ -123,6 +123,7 @@ def plan_streams(source: Path, target: Path) -> StreamPlan:
     nothing; one note for each stream that is not copied."""
     plan, suffix = StreamPlan(), Path(target).suffix
     with open_container(source) as container, av.open(memory_file(target), "w") as output:
+        plan.notes += _left_out(container, video_stream(container, str(source)).index)
         streams = [s for s in container.streams if s.type in ("audio", "subtitle")
                    and s.codec_context is not None]
         packets = _first_packets(container, streams)
@@ -144,6 +145,23 @@ def plan_streams(source: Path, target: Path) -> StreamPlan:
                 plan.notes.append(f"{label}: a {suffix} file cannot hold {codec}; left out "
                                   "(a .mkv output keeps it)")
     return plan
+
+
+def _left_out(container: av.container.InputContainer, restored: int) -> list[str]:
+    """Lines for the streams no output gets: other video streams (only one is restored),
+    cover art, data and attachments, and audio or subtitles with no decoder here."""
+    notes = []
+    for stream in container.streams:
+        codec = stream.codec_context.name if stream.codec_context is not None else "no decoder"
+        label = f"{stream.type} stream #{stream.index} ({codec})"
+        if stream.type == "video" and stream.index != restored:
+            cover = stream.disposition & av.stream.Disposition.attached_pic
+            why = "cover art" if cover else f"only the first video stream, #{restored}, " \
+                "is restored"
+            notes.append(f"{label}: left out ({why})")
+        elif stream.type not in ("video", "audio", "subtitle") or stream.codec_context is None:
+            notes.append(f"{label}: left out (not copied)")
+    return notes
 
 
 def _audio_codec(output: av.container.OutputContainer) -> str | None:

@@ -17,6 +17,7 @@ from engine.atomic import PendingFile
 from engine.errors import InputError, OutputError
 from engine.images import IMAGE_SUFFIXES
 from engine.outputs import os_error_line
+from engine.sinks.pixel_formats import format_notes, pixel_format
 from engine.sinks.stream_copy import StreamCopier, StreamPlan, plan_streams
 from engine.sinks.trial import (NO_FILE, NO_TIMESTAMPS, container_format, memory_file,
                                  video_trial)
@@ -35,7 +36,6 @@ DEFAULT_CRF = 18
 X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
                 "slower", "veryslow")
 VIDEO_NAMES = "name the output .mp4, .mkv, .mov or .webm"
-SUBSAMPLED = ("420", "422", "411", "440", "nv12", "nv16", "nv21", "p010", "p016", "p210")
 
 
 @cache
@@ -80,20 +80,6 @@ def encoder_options(codec: str, crf: int | None, preset: str | None = None) -> d
                              f"{', '.join(X26X_PRESETS)}")
         options["preset"] = preset
     return options
-
-
-def pixel_format(codec: str, width: int, height: int) -> str:
-    """yuv420p where the codec takes it (what every player plays), else the codec's first
-    format; full-resolution chroma (4:4:4) for odd sizes, which 4:2:0 cannot represent."""
-    formats = [f.name for f in av.Codec(codec, "w").video_formats or ()]
-    choice = "yuv420p" if "yuv420p" in formats or not formats else formats[0]
-    if (width % 2 or height % 2) and any(tag in choice for tag in SUBSAMPLED):
-        full = [f for f in formats if f.startswith("yuv444p")]
-        if not full:
-            raise InputError(f"{codec} cannot encode the odd frame size {width}x{height}; "
-                             "use --codec libx264 or ffv1")
-        choice = full[0]
-    return choice
 
 
 def container_takes(target: Path, codec: str) -> bool | None:
@@ -151,10 +137,12 @@ class VideoWriter:
     def __init__(self, target: Path, *, time_base: Fraction, rate: Fraction | None,
                  codec: str = "libx264", crf: int | None = None, colour: ColourTags | None = None,
                  copy_from: Path | None = None, preset: str | None = None,
-                 streams: StreamPlan | None = None):
+                 streams: StreamPlan | None = None, source_format: str | None = None,
+                 extra_options: dict[str, str] | None = None):
         check_output(target, codec, crf, preset)
         self.target, self.codec, self.time_base, self.rate = Path(target), codec, time_base, rate
-        self.options = encoder_options(codec, crf, preset)
+        self.options = {**encoder_options(codec, crf, preset), **(extra_options or {})}
+        self.source_format = source_format   # depth and chroma to keep, where the codec can
         self.source_colour, self.copy_from = colour, copy_from
         # The fate of the sound and subtitles is settled before the first frame.
         if copy_from is not None and streams is None:
@@ -184,14 +172,13 @@ class VideoWriter:
         """Add the streams once the first frame gives the size (the header follows)."""
         stream = self.container.add_stream(self.codec, rate=self.rate, options=self.options)
         stream.width, stream.height = width, height
-        stream.pix_fmt = pixel_format(self.codec, width, height)
+        stream.pix_fmt, notes = format_notes(self.codec, width, height, self.source_format)
+        self.notes += notes
         stream.time_base = stream.codec_context.time_base = self.time_base
         self.colour = output_tags(self.source_colour, height)
         context = stream.codec_context
         context.colorspace, context.color_range = self.colour.matrix, self.colour.range
         context.color_primaries, context.color_trc = self.colour.primaries, self.colour.trc
-        if stream.pix_fmt != "yuv420p":
-            self.notes.append(f"encoded as {stream.pix_fmt} ({self.codec}, {width}x{height})")
         self.stream = stream
         if self.copy_from is not None:
             self.copier = StreamCopier(self.copy_from, self.container, self.streams)
@@ -204,8 +191,9 @@ class VideoWriter:
                              f"file with {self.codec} ({exc.strerror})") from None
 
     def write(self, rgb: np.ndarray, pts: int) -> None:
-        """Encode one frame at `pts` (time_base units). A pts that does not increase (a glitch
-        in the source) is moved one tick past the previous one: the encoder requires order."""
+        """Encode one RGB frame (uint8, or uint16 for a deep source) at `pts` (time_base
+        units). A pts that does not increase (a glitch in the source) is moved one tick past
+        the previous one: the encoder requires order."""
         if self.stream is None:
             self._start(rgb.shape[1], rgb.shape[0])
         if self._last_pts is not None and pts <= self._last_pts:

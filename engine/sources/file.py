@@ -1,6 +1,7 @@
 """Video files through PyAV: threaded decoding, frames with pts/time_base/index, RGB with the
-file's own colour matrix and range, rotation honoured, frame-accurate seek, and packets that
-fail to decode skipped and counted rather than ending the run."""
+file's own colour matrix and range, rotation honoured, interlaced video deinterlaced (bwdif),
+16-bit RGB beside the 8-bit one for high-bit-depth files where asked, frame-accurate seek,
+and packets that fail to decode skipped and counted rather than ending the run."""
 from __future__ import annotations
 
 import time
@@ -9,13 +10,18 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import av.filter
 from av.video.reformatter import VideoReformatter
 
+from engine.depth import to_uint8
 from engine.errors import InputError
 from engine.frames import Frame
 from engine.video_colour import ColourTags, source_tags, to_rgb
+from engine.video_hdr import HdrMetadata, from_frame
 
 MAX_CONSECUTIVE_DEMUX_ERRORS = 32
+FIELD_ORDERS = {2: "top field first", 3: "bottom field first", 4: "top field first",
+                5: "bottom field first"}   # AVFieldOrder TT, BB, TB, BT
 
 
 class DecodeCounter:
@@ -64,6 +70,44 @@ def open_container(path: Path) -> av.container.InputContainer:
         raise InputError(f"{path}: not a video file FFmpeg can read ({exc.strerror})") from None
 
 
+def deinterlace(frames: Iterator[av.VideoFrame],
+                stream: av.VideoStream) -> Iterator[av.VideoFrame]:
+    """Frames through FFmpeg's bwdif, one out per frame in (frames not marked interlaced pass
+    unchanged), with pts back in the stream's time base (bwdif halves it)."""
+    graph = av.filter.Graph()
+    graph.link_nodes(graph.add_buffer(template=stream),
+                     graph.add("bwdif", "mode=send_frame:parity=auto:deint=interlaced"),
+                     graph.add("buffersink")).configure()
+
+    def drain() -> Iterator[av.VideoFrame]:
+        while True:
+            try:
+                out = graph.vpull()
+            except (av.error.BlockingIOError, av.error.EOFError):
+                return
+            if out.pts is not None and out.time_base != stream.time_base:
+                out.pts = round(out.pts * out.time_base / stream.time_base)
+                out.time_base = stream.time_base
+            yield out
+    for frame in frames:
+        graph.vpush(frame)
+        yield from drain()
+    graph.vpush(None)
+    yield from drain()
+
+
+def first_frame_facts(path: Path, index: int) -> tuple[str | None, tuple | None, bool,
+                                                       HdrMetadata]:
+    """(pixel format, upright (width, height), interlaced, HDR metadata) of the first frame
+    of stream `index`, decoded from a container of its own."""
+    with av.open(str(path), metadata_errors="ignore") as container:
+        for frame in decode_video(container, container.streams[index], DecodeCounter()):
+            size = (frame.width, frame.height)
+            size = size[::-1] if round(frame.rotation / 90) % 2 else size
+            return frame.format.name, size, bool(frame.interlaced_frame), from_frame(frame)
+    return None, None, False, HdrMetadata()
+
+
 def video_stream(container: av.container.InputContainer, name: str) -> av.VideoStream:
     """The first real video stream (cover art attached to audio files does not count)."""
     streams = [s for s in container.streams.video
@@ -95,6 +139,14 @@ class FileSource(DecodeCounter):
         self.rate: Fraction | None = self.stream.average_rate or self.stream.guessed_rate
         self.frame_count = self.stream.frames or self._estimated_count()
         self.colour: ColourTags = source_tags(self.stream.codec_context)
+        self.pix_fmt, self.size, interlaced, self.hdr = first_frame_facts(self.path,
+                                                                         self.stream.index)
+        self.pix_fmt = self.pix_fmt or self.stream.codec_context.pix_fmt
+        order = FIELD_ORDERS.get(self.stream.codec_context.field_order)
+        self.interlaced = interlaced or order is not None
+        self.notes = [f"{self.name}: interlaced ({order or 'marked per frame'}); deinterlaced "
+                      "with bwdif, one frame out per frame in"] if self.interlaced else []
+        self.deep = False   # also 16-bit RGB per frame (an export turns it on where kept)
         self._reformatter = VideoReformatter()
         self._pts_table: list[int] | None = None
         self._started = False   # a second pass must seek back first
@@ -120,14 +172,16 @@ class FileSource(DecodeCounter):
         self._started = True
         index, last_pts = start, None
         step = round(1 / (self.rate * self.time_base)) if self.rate else 1
-        for frame in decode_video(self.container, self.stream, self):
+        decoded = decode_video(self.container, self.stream, self)
+        for frame in deinterlace(decoded, self.stream) if self.interlaced else decoded:
             pts = frame.pts if frame.pts is not None else (
                 last_pts + step if last_pts is not None else 0)
             if target is not None and pts < target:
                 continue
             target, last_pts = None, pts
-            yield Frame(to_rgb(frame, self._reformatter), pts, self.time_base, index,
-                        time.monotonic())
+            deep = to_rgb(frame, self._reformatter, "rgb48le") if self.deep else None
+            rgb = to_uint8(deep) if deep is not None else to_rgb(frame, self._reformatter)
+            yield Frame(rgb, pts, self.time_base, index, time.monotonic(), deep)
             index += 1
 
     def pts_table(self) -> list[int]:
