@@ -26,8 +26,10 @@ class Restorer:
         if not self.tiles.wanted(*frames.shape[1:3]):
             return self.backend.infer(frames)
         align = self.model.spec.pad_multiple
-        return np.stack([restore_tiled(self.backend.infer, f, self.tiles, align)
-                         for f in frames])
+        out = np.empty_like(frames)   # written tile band by tile band: no copy at the end
+        for frame, restored in zip(frames, out):
+            restore_tiled(self.backend.infer, frame, self.tiles, align, out=restored)
+        return out
 
     def restore(self, frame: np.ndarray) -> np.ndarray:
         """One uint8 H x W x 3 RGB frame."""

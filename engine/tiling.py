@@ -50,20 +50,37 @@ def _ramp(size: int, fade_start: int, fade_end: int) -> np.ndarray:
     return weight
 
 
-def restore_tiled(infer: Infer, frame: np.ndarray, options: TileOptions,
-                  align: int) -> np.ndarray:
-    """Restore one uint8 H x W x 3 frame tile by tile with `infer`."""
+def _infer_tile(infer: Infer, tile_pixels: np.ndarray, tile: int, align: int) -> np.ndarray:
+    """One tile through `infer`. A tile short of the full size by less than `align` (the last
+    row or column) is padded to it here, replicating its border exactly as the graph itself
+    would: the pixels are the same, and every call has one shape, which runtimes that plan
+    memory per shape (ONNX Runtime) then plan once."""
+    height, width = tile_pixels.shape[:2]
+    pad_h = tile - height if 0 < tile - height < align else 0
+    pad_w = tile - width if 0 < tile - width < align else 0
+    if pad_h or pad_w:
+        padded = np.pad(tile_pixels, ((0, pad_h), (0, pad_w), (0, 0)), mode="edge")
+        return infer(padded[None])[0, :height, :width]
+    return infer(tile_pixels[None])[0]
+
+
+def restore_tiled(infer: Infer, frame: np.ndarray, options: TileOptions, align: int,
+                  out: np.ndarray | None = None) -> np.ndarray:
+    """Restore one uint8 H x W x 3 frame tile by tile with `infer`, into `out` (default: a
+    new array). The float sums cover one band of tile rows at a time, not the whole frame:
+    rows above the next band's start are final, written out, and the band moves down."""
     height, width = frame.shape[:2]
     tile = max(align, options.tile // align * align)
     rows = tile_starts(height, tile, options.overlap, align)
     cols = tile_starts(width, tile, options.overlap, align)
-    total = np.zeros((height, width, 3), np.float32)
-    weights = np.zeros((height, width, 1), np.float32)
+    out = np.empty_like(frame) if out is None else out
+    total = np.zeros((min(tile, height), width, 3), np.float32)
+    weights = np.zeros((min(tile, height), width, 1), np.float32)
     for i, top in enumerate(rows):
         bottom = height if i == len(rows) - 1 else top + tile
         for j, left in enumerate(cols):
             right = width if j == len(cols) - 1 else left + tile
-            restored = infer(frame[None, top:bottom, left:right])[0]
+            restored = _infer_tile(infer, frame[top:bottom, left:right], tile, align)
             # Fade only across the part shared with the previous / next tile.
             fade_top = rows[i - 1] + tile - top if i else 0
             fade_bottom = bottom - rows[i + 1] if i + 1 < len(rows) else 0
@@ -71,6 +88,15 @@ def restore_tiled(infer: Infer, frame: np.ndarray, options: TileOptions,
             fade_right = right - cols[j + 1] if j + 1 < len(cols) else 0
             weight = np.outer(_ramp(bottom - top, fade_top, fade_bottom),
                               _ramp(right - left, fade_left, fade_right))[..., None]
-            total[top:bottom, left:right] += restored * weight
-            weights[top:bottom, left:right] += weight
-    return np.clip(np.rint(total / weights), 0, 255).astype(np.uint8)
+            total[:bottom - top, left:right] += restored * weight
+            weights[:bottom - top, left:right] += weight
+        done = rows[i + 1] if i + 1 < len(rows) else height
+        final = total[:done - top]
+        final /= weights[:done - top]
+        np.clip(np.rint(final, out=final), 0, 255, out=final)
+        out[top:done] = final
+        shared = bottom - done   # rows the next band adds to: carried to its start
+        total[:shared], weights[:shared] = total[done - top:bottom - top], \
+            weights[done - top:bottom - top]
+        total[shared:], weights[shared:] = 0, 0
+    return out

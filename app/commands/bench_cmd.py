@@ -1,14 +1,18 @@
 """`deblur bench --model --backend --size WxH --frames N [--json]`: latency median and p95,
 throughput and peak memory of a backend, and in the same run the reference path (eager fp32
-PyTorch, one frame at a time, as the original DeblurGAN-v2 predict script), with the ratio."""
+PyTorch, one frame at a time, as the original DeblurGAN-v2 predict script), with the ratio.
+`--image-size WxH` measures instead the peak memory of restoring one picture that big as
+`deblur image` does."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from app.commands.options import add_restorer_options, parse_size
-from engine.bench import BenchRequest, run_benchmark
+from engine.bench import BenchRequest, machine_description, run_benchmark
+from engine.image_bench import measure_image_memory
 from engine.errors import InputError
 
 
@@ -18,11 +22,16 @@ def register(subparsers) -> None:
     parser.add_argument("--size", default="640x360", help="frame size WxH (default 640x360)")
     parser.add_argument("--frames", type=int, default=100, help="frames to time per path")
     parser.add_argument("--batch", type=int, default=1, help="frames per backend call")
+    parser.add_argument("--image-size", metavar="WxH",
+                        help="measure the peak memory growth of `deblur image` on a picture "
+                             "this big instead (e.g. 8000x8000)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.image_size:
+        return _image_memory(args)
     width, height = parse_size(args.size)
     if args.tile:
         raise InputError("bench measures whole frames; --tile is not supported here")
@@ -43,3 +52,26 @@ def run(args: argparse.Namespace) -> int:
     print(f"throughput ratio: {result['throughput_ratio']:.2f}x the reference path "
           f"(memory: {result['candidate']['memory_kind']})")
     return 0
+
+
+def _image_memory(args: argparse.Namespace) -> int:
+    width, height = parse_size(args.image_size, "--image-size")
+    print(f"restoring a {width}x{height} picture with {args.model} in child processes ...",
+          file=sys.stderr)
+    r = measure_image_memory(width, height, args.model, args.backend, args.device, args.tile)
+    r["machine"] = f"{machine_description()}, {_ram_gib():.0f} GiB RAM"
+    if args.json:
+        print(json.dumps(r, indent=1))
+        return 0
+    mib = 2 ** 20
+    print(f"machine: {r['machine']}")
+    print(f"{width}x{height} picture ({r['image_bytes'] / mib:.0f} MiB as uint8 RGB) with "
+          f"{r['path']}: read, restore and write PNG in {r['seconds']:.1f} s")
+    print(f"peak RSS {r['peak_bytes'] / mib:.0f} MiB, {r['baseline_peak_bytes'] / mib:.0f} MiB "
+          f"with the model loaded and one tile restored: the picture costs "
+          f"{r['growth_bytes'] / mib:.0f} MiB = {r['growth_ratio']:.2f}x its uint8 size")
+    return 0
+
+
+def _ram_gib() -> float:
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
