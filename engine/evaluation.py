@@ -67,6 +67,24 @@ def describe_severity(bands: list[dict]) -> str:
         f"{b['input_db']} dB {b['gain']:+.2f} ({b['count']})" for b in bands)
 
 
+# "Sharp in": a frame that needs no help must come out as it went in, at least this close.
+SHARP_KEPT_TARGET_DB = 38.0
+
+
+def evaluate_sharp(restorer: Restorer, path: Path) -> dict:
+    """PSNR of a sharp image restored against itself, and the mean brightness change."""
+    sharp = read_image(path).rgb
+    restored = restorer.restore(sharp)
+    return {"image": path.name,
+            "psnr_kept": _scores(sharp, restored)[0],
+            "mean_shift": float(restored.mean(dtype=np.float64) - sharp.mean(dtype=np.float64))}
+
+
+def worst(rows: list[dict], key: str) -> dict:
+    """The row with the lowest `key` (the case a user notices, which a mean hides)."""
+    return min(rows, key=lambda r: r[key])
+
+
 def average(rows: list[dict]) -> dict:
     keys = [k for k in rows[0] if k != "image"]
     return {"image": "average", **{k: float(np.mean([r[k] for r in rows])) for k in keys}}

@@ -139,8 +139,13 @@ def test_train_pairs_and_eval_commands(photos, tmp_path, monkeypatch, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["rows"] and {"psnr_input", "psnr_output", "ssim_output",
                                 "psnr_sharp_kept"} <= set(report["average"])
+    least = min(report["rows"], key=lambda r: r["psnr_output"] - r["psnr_input"])
+    assert report["worst"]["gain_image"] == least["image"]
+    assert report["worst"]["gain"] == pytest.approx(least["psnr_output"] - least["psnr_input"],
+                                                    abs=1e-3)
     card = json.loads((run_dir / "deblurganv2-mobilenet-dsc.json").read_text())
     assert card["metrics"]["test_pairs"]["pairs"] == len(report["rows"])
+    assert card["metrics"]["test_pairs"]["worst"] == report["worst"]
     grid = tmp_path / "grid.png"
     assert main(["grid", "--pairs", str(pairs), "-o", str(grid), "--count", "2",
                  "--width", "96"]) == 0
@@ -239,3 +244,36 @@ def test_step_bench_measures_every_arithmetic(capsys):
     assert [r["arithmetic"] for r in report["rows"]] == [v[0] for v in step_bench.VARIANTS]
     assert report["rows"][0]["speed_vs_reference"] == 1.0
     assert all(r["s_per_step"] > 0 for r in report["rows"])
+
+
+def test_sharp_in_set_and_its_evaluation(photos, tmp_path, monkeypatch, capsys):
+    """`data sharp` writes every variant of every held-out photo plus video frames; `eval
+    --sharp` scores each against itself and records the mean and the worst in the card."""
+    cache, paths = photos
+    monkeypatch.setenv("DEBLUR_DATA", str(cache))
+    sharp = tmp_path / "sharp"
+    assert main(["data", "sharp", "-o", str(sharp), "--size", "96x64", "--video",
+                 "samples/city_sharp.mp4", "--video-frames", "2"]) == 0
+    names = sorted(p.name for p in sharp.iterdir())
+    kinds = {n.split(".")[-2] for n in names}
+    assert kinds == {"plain", "bright", "saturated", "dark", "noisy", "h264"}
+    photos_used = {n.split(".")[0].split("_", 1)[1] for n in names if not n.startswith("video")}
+    assert len(names) == 2 * 6 + 2 and photos_used == {p.stem for p in paths[4:]}
+    bright = cv2.imread(str(next(sharp.glob("*.bright.png"))))
+    dark = cv2.imread(str(next(sharp.glob("*.dark.png"))))
+    assert bright.mean() > dark.mean() + 60 and (bright == 255).mean() > 0.05   # it clips
+    run_dir = tmp_path / "run"
+    assert main(["train", "--model", "fast", "--steps", "1", "--batch", "2", "--crop", "96",
+                 "--val-count", "2", "--run-dir", str(run_dir)]) == 0
+    monkeypatch.setenv("DEBLUR_WEIGHTS_DIR", str(run_dir))
+    capsys.readouterr()
+    assert main(["eval", "--sharp", str(sharp), "--backend", "torch", "--json",
+                 "--record", "sharp_in"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    kept = [r["psnr_kept"] for r in report["rows"]]
+    assert len(kept) == len(names)
+    assert report["summary"]["psnr_kept_worst"] == pytest.approx(min(kept), abs=1e-3)
+    assert report["summary"]["below_target"] == [r["image"] for r in report["rows"]
+                                                 if r["psnr_kept"] < 38]
+    card = json.loads((run_dir / "deblurganv2-mobilenet-dsc.json").read_text())
+    assert card["metrics"]["sharp_in"] == report["summary"]

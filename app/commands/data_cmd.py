@@ -1,5 +1,7 @@
-"""`deblur data fetch` (training photos into a cache outside the repo) and `deblur data pairs`
-(held-out evaluation pairs with synthetic camera shake)."""
+"""`deblur data fetch` (training photos into a cache outside the repo), `deblur data pairs`
+(held-out evaluation pairs with synthetic camera shake) and `deblur data sharp` (the "sharp
+in" set: held-out frames that need no help, in bright, saturated, dark, noisy and H.264
+variants)."""
 from __future__ import annotations
 
 import argparse
@@ -27,6 +29,8 @@ def register(subparsers) -> None:
     pairs.add_argument("-o", "--output", type=Path, required=True)
     pairs.add_argument("--size", default="640x360", help="WxH of each pair")
     pairs.add_argument("--seed", type=int, default=0)
+    pairs.add_argument("--per-photo", type=int, default=1,
+                       help="pairs per photo: the centre, then closer views elsewhere")
     pairs.add_argument("--cache", type=Path, default=None)
     pairs.set_defaults(run=run_pairs)
     clips = actions.add_parser("clips", help="write hand-held clips + ground truth from "
@@ -39,6 +43,16 @@ def register(subparsers) -> None:
     clips.add_argument("--seed", type=int, default=0)
     clips.add_argument("--cache", type=Path, default=None)
     clips.set_defaults(run=run_clips)
+    sharp = actions.add_parser("sharp", help="write the 'sharp in' set (frames needing no "
+                               "help) from held-out photos and a sharp video")
+    sharp.add_argument("-o", "--output", type=Path, required=True)
+    sharp.add_argument("--size", default="640x360", help="WxH of each image")
+    sharp.add_argument("--video", type=Path, default=Path("samples/city_sharp.mp4"),
+                       help="a sharp video never trained on, whose frames join the set "
+                            "(default the bundled sample's ground truth; '' for none)")
+    sharp.add_argument("--video-frames", type=int, default=4)
+    sharp.add_argument("--cache", type=Path, default=None)
+    sharp.set_defaults(run=run_sharp)
     export = actions.add_parser("export", help="resized copies of the photos in train/ and "
                                 "holdout/ folders (to carry them to a GPU machine)")
     export.add_argument("-o", "--output", type=Path, required=True)
@@ -56,9 +70,36 @@ def run_fetch(args: argparse.Namespace) -> int:
 def run_pairs(args: argparse.Namespace) -> int:
     from models.training.eval_pairs import write_pairs   # torch-heavy, only when used
     _, holdout = split_holdout(training_images(args.cache or default_cache_dir()))
-    count = write_pairs(holdout, args.output, *parse_size(args.size), seed=args.seed)
+    count = write_pairs(holdout, args.output, *parse_size(args.size), seed=args.seed,
+                        per_photo=args.per_photo)
     print(f"{count} pairs -> {args.output}/blur, {args.output}/sharp", file=sys.stderr)
     return 0
+
+
+def run_sharp(args: argparse.Namespace) -> int:
+    from models.training.eval_sharp import VARIANTS, write_sharp_set   # torch-heavy
+    _, holdout = split_holdout(training_images(args.cache or default_cache_dir()))
+    frames = {}
+    if str(args.video) not in ("", "."):
+        frames = video_frames(args.video, args.video_frames)
+    count = write_sharp_set(holdout, args.output, *parse_size(args.size), frames=frames)
+    print(f"{count} sharp images ({len(holdout)} held-out photos x {len(VARIANTS)} variants "
+          f"+ {len(frames)} video frames) -> {args.output}", file=sys.stderr)
+    return 0
+
+
+def video_frames(video: Path, count: int) -> dict[str, "np.ndarray"]:
+    """`count` frames spread evenly over a video, named video_STEM_INDEX.h264."""
+    import numpy as np
+
+    from engine.sources.file import FileSource
+    source = FileSource(video)
+    try:
+        frames = [f.rgb for f in source]
+    finally:
+        source.close()
+    picks = np.unique(np.linspace(0, len(frames) - 1, count).round().astype(int))
+    return {f"video_{video.stem}_{i:04d}.h264": frames[i] for i in picks}
 
 
 def run_clips(args: argparse.Namespace) -> int:

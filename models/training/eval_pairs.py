@@ -26,18 +26,36 @@ def fit_crop(image: np.ndarray, width: int, height: int) -> np.ndarray:
     return np.ascontiguousarray(resized[top:top + height, left:left + width])
 
 
+def view(image: np.ndarray, width: int, height: int, zoom: float,
+         rng: np.random.Generator) -> np.ndarray:
+    """A width x height window of the image scaled to cover it `zoom` times, at a random spot
+    (zoom 1: the centre crop)."""
+    if zoom == 1.0:
+        return fit_crop(image, width, height)
+    big = fit_crop(image, round(width * zoom), round(height * zoom))
+    top = int(rng.integers(big.shape[0] - height + 1))
+    left = int(rng.integers(big.shape[1] - width + 1))
+    return np.ascontiguousarray(big[top:top + height, left:left + width])
+
+
 def write_pairs(photos: list[Path], out: Path, width: int = 640, height: int = 360,
-                seed: int = 0) -> int:
-    """One pair per photo; returns how many were written."""
+                seed: int = 0, per_photo: int = 1) -> int:
+    """`per_photo` pairs per photo (the centre, then closer views at random spots, each with
+    its own shake: a larger set than the photos alone decides smaller differences); returns
+    how many were written."""
     config = dataclasses.replace(SHAKE_ONLY, max_extent=40.0 * width / 1280)
     synth = BlurSynthesizer(config, seed=seed)
+    rng = np.random.default_rng(seed)
     (out / "blur").mkdir(parents=True, exist_ok=True)
     (out / "sharp").mkdir(parents=True, exist_ok=True)
     for i, photo in enumerate(photos):
-        sharp = to_tensor([fit_crop(load_rgb(photo), width, height)])
-        with torch.no_grad():
-            blurred, target = synth(sharp)
-        for folder, image in (("blur", blurred), ("sharp", target)):
-            pixels = (image[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
-            cv2.imwrite(str(out / folder / f"{i:03d}_{photo.stem}.png"), pixels[..., ::-1])
-    return len(photos)
+        image = load_rgb(photo)
+        for j in range(per_photo):
+            sharp = to_tensor([view(image, width, height, 1.0 + 0.4 * j, rng)])
+            with torch.no_grad():
+                blurred, target = synth(sharp)
+            name = f"{i:03d}_{photo.stem}.png" if j == 0 else f"{i:03d}_{photo.stem}_{j}.png"
+            for folder, picture in (("blur", blurred), ("sharp", target)):
+                pixels = (picture[0].permute(1, 2, 0).numpy() * 255).round().astype(np.uint8)
+                cv2.imwrite(str(out / folder / name), pixels[..., ::-1])
+    return len(photos) * per_photo
