@@ -250,7 +250,9 @@ class Trainer:
                  "torch_rng": torch.get_rng_state(),
                  "photos_rng": self.photos.rng.bit_generator.state,
                  "synth_rng": self.synth.rng.bit_generator.state}
-        if self.disc is not None:
+        # A content-only run never trains its discriminator: leaving it out halves the
+        # checkpoint that is committed for the next session to resume.
+        if self.disc is not None and self.recipe.adv_start < 1.0:
             state |= {"disc": self.disc.state_dict(), "opt_d": self.opt_d.state_dict()}
         return state
 
