@@ -1,0 +1,113 @@
+"""Per-pixel fusion: the current frame's own low frequencies, the aligned references' detail
+where they agree with it, and the base image (the model's restored frame, or the input)
+where no reference helps.
+
+Motion blur keeps a frame's low band (it averages along a short path), so the low band of
+the current frame is right and only the detail is missing; a sharper neighbour has that
+detail. Where the reference is off (flow failed, occlusion, an object that moved on its
+own) its low band disagrees with the current frame's, and that pixel keeps the base."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from engine.temporal.align import Alignment
+from engine.temporal.sharpness import FrameInfo, lowpass
+
+
+@dataclass
+class FusionParams:
+    sigma: float = 6.0            # split between own low band and borrowed detail (px)
+    agree_tolerance: float = 6.0  # grey levels of low-band difference that halve the weight
+    sharper_margin: float = 0.6   # reference this much sharper (ratio - 1) = full weight
+    min_weight: float = 0.02      # below this the reference is ignored at a pixel
+    confidence_blur: float = 1.0  # smooths the weight maps (flow-size px): no seams
+
+
+@dataclass
+class FusionStats:
+    """What the fusion did to one frame. `reference` is the frame index that lent the most
+    detail (None: none did), `share` the mean weight of borrowed detail over the pixels
+    (0 = the base alone, 1 = every pixel's detail from references), `shares` the same per
+    reference index, `references` the indices aligned."""
+    reference: int | None = None
+    share: float = 0.0
+    shares: dict[int, float] = field(default_factory=dict)
+    references: tuple[int, ...] = ()
+    sharpness: float = 0.0
+    reason: str = ""              # why no reference was tried, when none was
+
+
+def sharper_gain(ref: float, cur: float, margin: float) -> float:
+    """0 for a reference no sharper than the current frame, 1 from (1 + margin) times."""
+    if cur <= 0:
+        return 1.0
+    return float(np.clip((ref / cur - 1.0) / margin, 0.0, 1.0))
+
+
+def reference_weight(target: FrameInfo, ref: FrameInfo, alignment: Alignment,
+                     params: FusionParams) -> np.ndarray:
+    """Weight map at flow size: alignment confidence times low-band agreement times how
+    much sharper the reference is."""
+    warped = alignment.warp_small(ref.grey_low)
+    diff = target.grey_low - warped
+    tol2 = params.agree_tolerance ** 2
+    agree = tol2 / (tol2 + diff * diff)
+    weight = alignment.confidence * agree
+    if params.confidence_blur > 0:
+        # erode-then-smooth: a pixel next to a failure is itself doubtful
+        weight = cv2.erode(weight, np.ones((3, 3), np.uint8))
+        weight = cv2.GaussianBlur(weight, (0, 0), params.confidence_blur)
+    return weight * sharper_gain(ref.sharpness, target.sharpness, params.sharper_margin)
+
+
+def fuse(target: FrameInfo, refs: list[tuple[FrameInfo, Alignment]],
+         params: FusionParams, base: np.ndarray | None = None) -> tuple[np.ndarray, FusionStats]:
+    """Fuse `refs` (reference info + its alignment onto `target`) into the target frame.
+    `base` (uint8 RGB, the single-frame model's output) defaults to the target's input."""
+    base_u8 = target.rgb if base is None else base
+    stats = FusionStats(references=tuple(r.index for r, _ in refs),
+                        sharpness=target.sharpness)
+    if not refs:
+        stats.reason = stats.reason or "no reference"
+        return base_u8, stats
+    h, w = base_u8.shape[:2]
+    total = None
+    detail = None
+    weights = []
+    for ref, alignment in refs:
+        wmap = reference_weight(target, ref, alignment, params)
+        weights.append(float(wmap.mean()))
+        if weights[-1] < params.min_weight:
+            continue
+        wfull = cv2.resize(wmap, (w, h), interpolation=cv2.INTER_LINEAR)
+        mx, my = alignment.full_maps(w, h)
+        warped = cv2.remap(ref.detail, mx, my, cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE)
+        if total is None:
+            total, detail = wfull, warped * wfull[..., None]
+        else:
+            total = total + wfull
+            detail += warped * wfull[..., None]
+    if total is None:
+        stats.reason = "no agreement"
+        return base_u8, stats
+    alpha = np.minimum(total, 1.0)
+    detail /= np.maximum(total, 1e-6)[..., None]
+    if base is None:
+        own_low = target.low
+        base_f = target.rgb.astype(np.float32)
+    else:
+        base_f = base.astype(np.float32)
+        own_low = lowpass(base_f, params.sigma)
+    out = base_f + alpha[..., None] * (own_low + detail - base_f)
+    share = float(alpha.mean())
+    # each reference's part of the borrowed share, by its mean weight
+    used = [(r.index, wt) for (r, _), wt in zip(refs, weights) if wt >= params.min_weight]
+    norm = sum(wt for _, wt in used) or 1.0
+    stats.shares = {i: share * wt / norm for i, wt in used}
+    stats.share = share
+    stats.reference = max(stats.shares, key=stats.shares.get) if stats.shares else None
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8), stats

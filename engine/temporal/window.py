@@ -1,0 +1,136 @@
+"""The temporal reference stage as a window over a stream: push frames in order, get finished
+frames back in the same order. With look-ahead (files) a frame is finished once `window`
+newer frames are in, or a scene cut closed its scene, or at `flush()`; with `past_only`
+(live) every frame is finished on the push that brings it, from past frames alone."""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from engine.temporal.align import Aligner
+from engine.temporal.fusion import FusionParams, FusionStats, fuse
+from engine.temporal.sharpness import FrameInfo, scene_cut
+
+
+@dataclass
+class TemporalResult:
+    index: int               # the index it was pushed with
+    frame: np.ndarray        # uint8 HxWx3 RGB: the fused frame (the base where none helped)
+    stats: FusionStats
+
+
+class TemporalFuser:
+    """Temporal reference fusion over a sliding window.
+
+    window: frames each side that may lend detail (and the look-ahead for files).
+    past_only: never wait for a future frame (live sources).
+    max_references: how many of the sharpest candidates are aligned per frame (each costs
+        two flows); candidates must be at least `min_gain` times as sharp as the frame.
+    """
+
+    def __init__(self, window: int = 6, past_only: bool = False, max_references: int = 2,
+                 min_gain: float = 1.15, params: FusionParams | None = None,
+                 preset: str = "ultrafast", flow_scale: int = 2, fb_check: bool = True,
+                 distance_penalty: float = 0.03):
+        if window < 1:
+            raise ValueError(f"window must be at least 1 (got {window})")
+        self.window = window
+        self.past_only = past_only
+        self.max_references = max_references
+        self.min_gain = min_gain
+        self.params = params or FusionParams()
+        self.flow_scale = flow_scale
+        self.distance_penalty = distance_penalty
+        self.aligner = Aligner(preset, check_backward=fb_check)
+        self._frames: deque[FrameInfo] = deque()   # analysed frames still of use, in order
+        self._pending: deque[FrameInfo] = deque()  # pushed, not yet emitted
+        self._segment = 0
+
+    # -- the stream -------------------------------------------------------------------------
+    def push(self, index: int, rgb: np.ndarray, base: np.ndarray | None = None
+             ) -> list[TemporalResult]:
+        """Add the next frame (uint8 HxWx3 RGB, with the single-frame model's output for it
+        if there is one); returns the frames finished by it, oldest first."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"expected uint8 HxWx3 RGB, got {rgb.dtype} {rgb.shape}")
+        if base is not None and base.shape != rgb.shape:
+            raise ValueError(f"base {base.shape} does not match the frame {rgb.shape}")
+        info = FrameInfo(index, rgb, base, self.flow_scale, self.params.sigma)
+        if self._frames:
+            last = self._frames[-1]
+            if last.rgb is not None and last.rgb.shape != rgb.shape or scene_cut(last, info):
+                self._segment += 1
+        info.segment = self._segment
+        self._frames.append(info)
+        self._pending.append(info)
+        out = []
+        while self._pending and self._ready(self._pending[0]):
+            out.append(self._finish(self._pending.popleft()))
+        self._evict()
+        return out
+
+    def flush(self) -> list[TemporalResult]:
+        """End of stream: finish every frame still waiting for its look-ahead."""
+        out = [self._finish(info) for info in self._pending]
+        self._pending.clear()
+        self._frames.clear()
+        return out
+
+    @property
+    def latency(self) -> int:
+        """Frames a pushed frame may wait before it comes out."""
+        return 0 if self.past_only else self.window
+
+    # -- inside -----------------------------------------------------------------------------
+    def _position(self, info: FrameInfo) -> int:
+        # identity search from the newest end: the deque is short (2 * window + 1)
+        for k in range(len(self._frames) - 1, -1, -1):
+            if self._frames[k] is info:
+                return k
+        raise KeyError(info.index)
+
+    def _ready(self, info: FrameInfo) -> bool:
+        if self.past_only:
+            return True
+        newest = self._frames[-1]
+        if newest.segment != info.segment:
+            return True                 # its scene is over: no later frame can help it
+        return len(self._frames) - 1 - self._position(info) >= self.window
+
+    def _evict(self) -> None:
+        """Keep `window` frames before the oldest one still to be emitted."""
+        oldest = self._pending[0] if self._pending else self._frames[-1]
+        keep_from = max(self._position(oldest) - self.window, 0)
+        if self.past_only:
+            keep_from = max(len(self._frames) - self.window, 0)
+        for _ in range(keep_from):
+            self._frames.popleft().release()
+
+    def candidates(self, info: FrameInfo) -> list[FrameInfo]:
+        """Frames of the same scene within the window, clearly sharper than `info`, best
+        first (sharpness, a little less for each frame of distance: far frames are harder to
+        align and more of the scene has moved)."""
+        p = self._position(info)
+        lo = max(p - self.window, 0)
+        hi = p if self.past_only else min(p + self.window, len(self._frames) - 1)
+        scored = []
+        for q in range(lo, hi + 1):
+            other = self._frames[q]
+            if q == p or other.segment != info.segment or other.rgb is None:
+                continue
+            if other.sharpness < info.sharpness * self.min_gain:
+                continue
+            score = other.sharpness * (1.0 - self.distance_penalty * abs(q - p))
+            scored.append((score, q, other))
+        scored.sort(key=lambda s: (-s[0], s[1]))
+        return [other for _, _, other in scored[:self.max_references]]
+
+    def _finish(self, info: FrameInfo) -> TemporalResult:
+        refs = self.candidates(info)
+        aligned = [(ref, self.aligner.align(info.grey, ref.grey)) for ref in refs]
+        frame, stats = fuse(info, aligned, self.params, info.base)
+        if not refs:
+            stats.reason = "sharpest in its window"
+        return TemporalResult(info.index, frame, stats)
