@@ -14,7 +14,7 @@ LOCK := requirements.lock
 $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q $(TORCH_PIN)
-	$(PIP) install -q -c $(LOCK) -e '.[dev]'
+	$(PIP) install -q -c $(LOCK) -e '.[dev,cluster]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -38,7 +38,7 @@ lock:
 	rm -rf .lock-venv
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install -q $(TORCH_PIN)
-	.lock-venv/bin/pip install -q -e '.[dev]'
+	.lock-venv/bin/pip install -q -e '.[dev,cluster]'
 	{ sed -n '1,3p' $(LOCK); .lock-venv/bin/pip freeze --exclude-editable | grep -v '^torch=='; \
 	  echo '$(TORCH_PIN)'; } > $(LOCK).new
 	mv $(LOCK).new $(LOCK)
