@@ -65,13 +65,16 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"{outdir}: is a file; several inputs need an output folder")
     if args.suffix and not args.suffix.startswith("."):
         args.suffix = "." + args.suffix
+    for given in map(Path, args.input):
+        if given.is_dir() and given.resolve().is_relative_to(outdir.resolve()):
+            raise InputError(f"{outdir}: holds the input folder {given}; choose an output "
+                             "folder outside the inputs")
     found = find_videos(args.input, exclude=outdir)
     if not found.videos and not found.broken:
         raise InputError(f"no video found in {' '.join(args.input)} ({found.skipped} other "
                          "files looked at)")
     options = FileOptions(args.codec, args.crf, args.compare, args.batch, args.preset,
                           args.overwrite)
-    outdir.mkdir(parents=True, exist_ok=True)
     plan = plan_batch(found, outdir, options, args.suffix)
     for folder in sorted({item.output.parent for item in plan.todo}):
         if note := sweep_note(folder):
@@ -80,7 +83,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"deblur: {item.name}: {FAILED}: {item.problem}", file=sys.stderr)
     print(_header(plan, outdir), file=sys.stderr)
     started = time.perf_counter()
-    results = _run_files(args, plan, options) if plan.todo else []
+    try:
+        results = _run_files(args, plan, options) if plan.todo else []
+    except KeyboardInterrupt:
+        print("deblur: the files finished so far are kept; the same command again does the "
+              "rest", file=sys.stderr)
+        raise
     by_name = {r.name: r for r in results}
     ordered = ([by_name[i.name] for i in plan.todo]
                + [FileResult(i.name, result=SKIPPED) for i in plan.done]

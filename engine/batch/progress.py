@@ -13,8 +13,8 @@ from engine.batch.plan import BatchItem
 
 
 class BatchProgress:
-    def __init__(self, items: list[BatchItem], stream: TextIO = sys.stderr):
-        self.stream = stream
+    def __init__(self, items: list[BatchItem], stream: TextIO | None = None):
+        self.stream = stream or sys.stderr   # looked up now: a test may have replaced it
         self.total = len(items)
         self.finished = 0
         self.failed = 0
