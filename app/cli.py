@@ -11,15 +11,11 @@ import threading
 
 from app.commands import (bench_cmd, data_cmd, engine_cmd, eval_cmd, export_cmd, grid_cmd,
                           image_cmd, models_cmd, onnx_cmd, play_cmd, synth_cmd, train_cmd)
-from engine.errors import BackendUnavailable, InputError, OutputError
-from export.errors import ExportError
-from models import ModelError
-from models.training.errors import FetchError, TrainingError
+from common.errors import UserError
+from engine.errors import OutputError
 
 COMMANDS = (models_cmd, image_cmd, data_cmd, train_cmd, eval_cmd, grid_cmd, synth_cmd,
             bench_cmd, export_cmd, onnx_cmd, engine_cmd, play_cmd)
-USER_ERRORS = (ModelError, InputError, BackendUnavailable, FetchError, TrainingError,
-               ExportError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         return args.run(args)
-    except USER_ERRORS as exc:
+    except UserError as exc:
         print(f"deblur: {exc}", file=sys.stderr)
         return 2
     except OutputError as exc:   # failed during the run (disk full ...): nothing was kept

@@ -1,11 +1,12 @@
 """Errors of the engine that the user can fix (bad input files, unavailable backends)."""
+from common.errors import UserError
 
 
-class InputError(Exception):
+class InputError(UserError):
     """A file or source that cannot be used; the message is one line naming it."""
 
 
-class BackendUnavailable(Exception):
+class BackendUnavailable(UserError):
     """A backend that this machine cannot run; the message says what to install or use."""
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from engine.sinks.pixel_formats import describe, format_notes
 from engine.sinks.stream_copy import StreamPlan, plan_streams
 from engine.sources import Source
-from engine.video_hdr import HdrMetadata, hdr_options
+from engine.video_hdr import hdr_options
 
 
 @dataclass
@@ -24,15 +24,14 @@ def plan_export(source: Source, output: Path, codec: str,
                 compare: str | None = None) -> ExportPlan:
     """The plan for writing `source` to `output` with `codec`. A file source with more than 8
     bits is asked for 16-bit frames (source.deep) where the output keeps more than 8."""
-    path = getattr(source, "path", None)
-    streams = plan_streams(path, output) if path is not None else None
+    streams = plan_streams(source.path, output) if source.path is not None else None
     notes = list(streams.notes) if streams is not None else []
-    source_format, size = getattr(source, "pix_fmt", None), getattr(source, "size", None)
+    source_format, size = source.pix_fmt, source.size
     if source_format and size:
         width, height = size
         pix_fmt, lines = format_notes(codec, width * (2 if compare == "side-by-side" else 1),
                                       height, source_format)
         notes += lines
         source.deep = describe(source_format)[0] > 8 and describe(pix_fmt)[0] > 8
-    options, note = hdr_options(codec, getattr(source, "hdr", HdrMetadata()))
+    options, note = hdr_options(codec, source.hdr)
     return ExportPlan(streams, source_format, options, notes + ([note] if note else []))

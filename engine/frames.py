@@ -1,7 +1,9 @@
-"""The unit that travels through the pipeline: one RGB picture with its timing."""
+"""The unit that travels through the pipeline: one RGB picture with its timing, and what the
+stages made of it and learnt about it (the restored picture, which model made it, notes such as
+the reference a temporal stage took detail from)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -15,6 +17,14 @@ class Frame:
     index: int               # position in the source (frames dropped later keep their index)
     t_captured: float        # time.monotonic() when the frame entered the program
     deep: np.ndarray | None = None   # uint16 RGB of a high-bit-depth source, where kept
+    restored: np.ndarray | None = None   # uint8 H x W x 3, set by the stages (None: not yet)
+    made_by: str = ""                    # who restored it: the Restorer's description
+    notes: dict = field(default_factory=dict)   # what a stage learnt, by key (stage-defined)
+
+    @property
+    def output(self) -> np.ndarray:
+        """The restored picture, or the input where no stage restored it."""
+        return self.rgb if self.restored is None else self.restored
 
     @property
     def time(self) -> float:

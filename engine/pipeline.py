@@ -1,33 +1,39 @@
-"""Decode thread -> hand-off -> inference thread -> hand-off -> sink (the caller's thread).
+"""Decode thread -> hand-off -> stages thread -> hand-off -> sink (the caller's thread).
+
+The stages thread runs the frames through the stages (engine.stages: restoration, a temporal
+window ...) and passes on what they give back; the sink gets each finished Frame, its
+restoration on it (`frame.restored`).
 
 File mode: bounded queues, the decoder waits for inference, nothing is dropped, frames are
 batched when asked to. Live mode: latest-only slots, so a slow stage makes the stage before it
 skip to the newest frame rather than fall behind; every skipped frame is counted. An exception
-in any thread stops all of them and is raised from run(); so is Ctrl-C in the caller's."""
+in any thread stops all of them and is raised from run(); so is Ctrl-C in the caller's.
+stop() ends the run keeping the frames in flight; cancel() (a seek, a new file) drops them and
+run() returns at once."""
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-
-import numpy as np
+from collections.abc import Callable, Sequence
 
 from engine.errors import SourceLost
 from engine.frames import Frame
 from engine.handoff import END, Aborted, Handoff
 from engine.sources import Source
+from engine.stages import Stage, flush_stages, run_stages
 from engine.stats import PipelineStats
 
-Process = Callable[[np.ndarray], np.ndarray]    # uint8 N x H x W x 3 -> same
-Sink = Callable[[Frame, np.ndarray], None]      # (source frame, restored RGB)
+Sink = Callable[[Frame], None]      # a finished frame: frame.restored holds the restoration
 JOIN_TIMEOUT = 15.0   # a thread blocked in a network read notices the stop after its timeout
 
 
 class Pipeline:
-    def __init__(self, source: Source, process: Process, sink: Sink, *, live: bool | None = None,
-                 batch_size: int = 1, queue_size: int = 4, duration: float | None = None,
+    def __init__(self, source: Source, stages: Stage | Sequence[Stage], sink: Sink, *,
+                 live: bool | None = None, batch_size: int = 1, queue_size: int = 4,
+                 duration: float | None = None,
                  on_output: Callable[[PipelineStats], None] | None = None):
-        self.source, self.process, self.sink, self.on_output = source, process, sink, on_output
+        self.stages = [stages] if hasattr(stages, "push") else list(stages)
+        self.source, self.sink, self.on_output = source, sink, on_output
         self.live = source.live if live is None else live
         self.batch_size = 1 if self.live else max(1, batch_size)
         self.duration = duration
@@ -38,10 +44,19 @@ class Pipeline:
         self.stats = PipelineStats()
         self._error: BaseException | None = None
         self._carry: Frame | None = None
+        self._cancelled = False
 
     def stop(self) -> None:
         """End gracefully: no more frames are read; those in flight still reach the sink."""
         self.stop_event.set()
+
+    def cancel(self) -> None:
+        """End now: no more frames are read and those in flight are dropped; run() returns
+        (stats.cancelled) once the threads have let go. Callable from the sink."""
+        self._cancelled = True
+        self.stop_event.set()
+        self.decoded.abort()
+        self.restored.abort()
 
     def run(self) -> PipelineStats:
         self.stats = PipelineStats()
@@ -53,9 +68,11 @@ class Pipeline:
             for thread in threads:
                 thread.start()
             self._write()
+        except Aborted:
+            if not self._cancelled:
+                raise
         except BaseException as exc:
-            if not isinstance(exc, Aborted):
-                self._fail(exc)
+            self._fail(exc)
             raise
         finally:
             for thread in threads:
@@ -64,11 +81,12 @@ class Pipeline:
             self.stats.finished = time.monotonic()
             self.stats.corrupt = self.source.corrupt
             self.stats.dropped = self.decoded.dropped + self.restored.dropped
+            self.stats.cancelled = self._cancelled
             if self._error is not None:
                 raise self._error
         return self.stats
 
-    # The three stages.
+    # The three threads.
 
     def _read(self) -> None:
         frames = iter(self.source)
@@ -93,20 +111,26 @@ class Pipeline:
 
     def _infer(self) -> None:
         while batch := self._next_batch():
-            pixels = batch[0].rgb[None] if len(batch) == 1 else np.stack([f.rgb for f in batch])
-            started = time.perf_counter()
-            restored = self.process(pixels)
-            seconds = time.perf_counter() - started
-            self.stats.infer_seconds += seconds
-            self.stats.inferred += len(batch)
-            for frame, rgb in zip(batch, restored):
-                self.restored.put((frame, rgb, seconds))
+            self._hand_on(lambda: run_stages(self.stages, batch), len(batch))
+        self._hand_on(lambda: flush_stages(self.stages), 0)
         self.restored.close()
+
+    def _hand_on(self, work: Callable[[], list[Frame]], frames_in: int) -> None:
+        """Run `work` (frames through the stages), count its time, pass on what it gave."""
+        started = time.perf_counter()
+        finished = work()
+        seconds = time.perf_counter() - started
+        self.stats.infer_seconds += seconds
+        self.stats.inferred += frames_in
+        for frame in finished:
+            self.restored.put((frame, seconds))
 
     def _write(self) -> None:
         while (item := self.restored.get()) is not END:
-            frame, rgb, infer_seconds = item
-            self.sink(frame, rgb)
+            frame, infer_seconds = item
+            self.sink(frame)
+            if self._cancelled:
+                break
             self.stats.frames_out += 1
             latency = time.monotonic() - frame.t_captured
             self.stats.latencies.append(latency)

@@ -7,12 +7,9 @@ reference taken in the same run, on the same frames:
 - live latency: capture -> output latency of a real-time source through the live pipeline,
   minus the inference time, in frame intervals (target: <= 2).
 
-`python -m engine.pipeline_bench --size 640x360 --frames 100` runs all three; `deblur bench`
-can call the functions."""
+`deblur bench --pipeline --size 640x360 --frames 100` runs all three (pipeline_report)."""
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import tempfile
 import threading
@@ -28,8 +25,11 @@ from engine.bench import bench_frames, machine_description
 from engine.frames import Frame
 from engine.pipeline import Pipeline
 from engine.restorer import Restorer
+from engine.sources import Source
 from engine.sources.file import FileSource
 from engine.video_export import LIVE_PRESET, ExportSettings, export_video
+
+PARTS = ("throughput", "memory", "latency")
 
 
 def write_clip(path: Path, frames: np.ndarray, count: int, rate: int = 25) -> Path:
@@ -79,7 +79,7 @@ def export_throughput(restorer: Restorer, width: int, height: int, frames: int =
 
         def export() -> None:
             source = FileSource(clip)
-            export_video(source, Path(folder) / "out.mp4", restorer.restore_batch,
+            export_video(source, Path(folder) / "out.mp4", restorer,
                          ExportSettings(codec=codec, batch_size=batch, preset=preset))
             source.close()
         restorer.restore_batch(np.stack(decoded[:batch]))   # warm-up
@@ -118,7 +118,7 @@ def memory_over_run(restorer: Restorer, width: int = 64, height: int = 48,
         clip = write_clip(Path(folder) / "long.mp4", bench_frames(width, height), frames)
         source = FileSource(clip)
         started = time.perf_counter()
-        export_video(source, Path(folder) / "out.mp4", restorer.restore_batch, ExportSettings(),
+        export_video(source, Path(folder) / "out.mp4", restorer, ExportSettings(),
                      on_output=sample)
         seconds = time.perf_counter() - started
         source.close()
@@ -129,10 +129,10 @@ def memory_over_run(restorer: Restorer, width: int = 64, height: int = 48,
             "rss_end_mb": trace[-1][1], "growth_mb": round(trace[-1][1] - settled, 1)}
 
 
-class PacedSource:
+class PacedSource(Source):
     """A live source delivering frames at `rate` in real time, stamped at delivery (a camera
     without the camera)."""
-    live, frame_count, colour, corrupt, name = True, None, None, 0, "paced frames"
+    live, name = True, "paced frames"
 
     def __init__(self, frames: np.ndarray, rate: float, seconds: float):
         self.frames, self.rate, self.seconds = frames, rate, seconds
@@ -161,8 +161,8 @@ def live_latency(restorer: Restorer, width: int, height: int, rate: float,
         writer = VideoWriter(Path(folder) / "live.mp4", time_base=source.time_base,
                              rate=Fraction(rate).limit_denominator(1001), preset=preset)
         restorer.restore_batch(source.frames[:1])   # warm-up
-        stats = Pipeline(source, restorer.restore_batch,
-                         lambda frame, rgb: writer.write(rgb, frame.pts)).run()
+        stats = Pipeline(source, restorer,
+                         lambda frame: writer.write(frame.restored, frame.pts)).run()
         writer.close()
     interval_ms = 1000 / rate
     return {"what": "live latency beyond inference", "size": f"{width}x{height}",
@@ -178,37 +178,20 @@ def live_latency(restorer: Restorer, width: int, height: int, rate: float,
             "added_p95_intervals": round(stats.overhead_ms(95) / interval_ms, 2)}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default="fast")
-    parser.add_argument("--backend", default="auto")
-    parser.add_argument("--size", default="640x360")
-    parser.add_argument("--frames", type=int, default=100)
-    parser.add_argument("--batch", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=3, help="export runs (bare: one more)")
-    parser.add_argument("--preset", help="x264 preset for the export (default: medium)")
-    parser.add_argument("--rate", type=float, default=None,
-                        help="live source fps (default: about 80 %% of the bare inference fps)")
-    parser.add_argument("--memory-frames", type=int, default=10_000)
-    parser.add_argument("--memory-size", default="64x48")
-    parser.add_argument("--only", choices=("throughput", "memory", "latency"))
-    args = parser.parse_args(argv)
-    width, height = map(int, args.size.split("x"))
-    restorer = Restorer(args.model, args.backend)
+def pipeline_report(restorer: Restorer, width: int, height: int, frames: int = 100,
+                    batch: int = 1, repeats: int = 3, preset: str | None = None,
+                    rate: float | None = None, memory_size: tuple[int, int] = (64, 48),
+                    memory_frames: int = 10_000, only: str | None = None) -> dict:
+    """The three measurements (or `only` one of PARTS) in one report. The live source runs at
+    `rate` fps, by default about 80 % of the bare inference fps just measured."""
     report = {"machine": machine_description(), "path": restorer.description}
-    if args.only in (None, "throughput"):
-        report["throughput"] = export_throughput(restorer, width, height, args.frames,
-                                                 args.batch, repeats=args.repeats,
-                                                 preset=args.preset)
-    if args.only in (None, "latency"):
-        rate = args.rate or round(0.8 * report.get("throughput", {}).get("bare_fps", 10), 1)
+    if only in (None, "throughput"):
+        report["throughput"] = export_throughput(restorer, width, height, frames, batch,
+                                                 repeats=repeats, preset=preset)
+    if only in (None, "latency"):
+        rate = rate or round(0.8 * report.get("throughput", {}).get("bare_fps", 10), 1)
         report["latency"] = live_latency(restorer, width, height, rate,
-                                         preset=args.preset or LIVE_PRESET)
-    if args.only in (None, "memory"):
-        mw, mh = map(int, args.memory_size.split("x"))
-        report["memory"] = memory_over_run(restorer, mw, mh, args.memory_frames)
-    print(json.dumps(report, indent=1))
-
-
-if __name__ == "__main__":
-    main()
+                                         preset=preset or LIVE_PRESET)
+    if only in (None, "memory"):
+        report["memory"] = memory_over_run(restorer, *memory_size, memory_frames)
+    return report

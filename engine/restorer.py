@@ -1,19 +1,26 @@
 """Restores frames of any size with one model on one backend. The backend's graph pads to the
-model's multiple and crops back; frames above the tiling limit go through engine.tiling."""
+model's multiple and crops back; frames above the tiling limit go through engine.tiling.
+`RestorerSettings` is the whole choice (model, backend, device, tiling, backend options) as one
+value that the CLI, the viewer and a batch job build a Restorer from."""
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
 import models
 from engine.backends import Backend, create_backend
+from engine.backends.options import BackendOptions
+from engine.frames import Frame
+from engine.stages.restore import RestoreStage
 from engine.tiling import TileOptions, restore_tiled
 
 
 class Restorer:
     def __init__(self, model: str = "fast", backend: str = "torch", device: str | None = None,
-                 tiles: TileOptions = TileOptions()):
+                 tiles: TileOptions = TileOptions(), options: BackendOptions = BackendOptions()):
         self.model = models.load(model, device="cpu")
-        self.backend: Backend = create_backend(backend, self.model, device)
+        self.backend: Backend = create_backend(backend, self.model, device, options)
         self.tiles = tiles
 
     @property
@@ -34,3 +41,22 @@ class Restorer:
     def restore(self, frame: np.ndarray) -> np.ndarray:
         """One uint8 H x W x 3 RGB frame."""
         return self.restore_batch(frame[None])[0]
+
+    # A Restorer is also the pipeline's restoration stage (engine.stages).
+    def push(self, frames: list[Frame]) -> list[Frame]:
+        return RestoreStage(self).push(frames)
+
+    def flush(self) -> list[Frame]:
+        return []
+
+
+@dataclass(frozen=True)
+class RestorerSettings:
+    model: str = "fast"
+    backend: str = "auto"
+    device: str | None = None
+    tiles: TileOptions = TileOptions()
+    options: BackendOptions = field(default_factory=BackendOptions)
+
+    def build(self) -> Restorer:
+        return Restorer(self.model, self.backend, self.device, self.tiles, self.options)

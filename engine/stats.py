@@ -27,6 +27,7 @@ class PipelineStats:
     inferred: int = 0
     infer_seconds: float = 0.0  # time spent inside the backend
     ended_early: str | None = None   # why a live source stopped before it was asked to
+    cancelled: bool = False     # ended by Pipeline.cancel(): frames in flight were dropped
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     latencies: deque = field(default_factory=lambda: deque(maxlen=LATENCY_WINDOW))

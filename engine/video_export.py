@@ -13,10 +13,11 @@ from engine.evaluation import VideoScores
 from engine.export_plan import ExportPlan, plan_export
 from engine.frames import Frame
 from engine.outputs import check_folder, check_space, refuse_inputs
-from engine.pipeline import Pipeline, Process
+from engine.pipeline import Pipeline
 from engine.sinks.compare import compose
 from engine.sinks.video_writer import VideoWriter, check_output
 from engine.sources import Source
+from engine.stages import Stage
 from engine.stats import PipelineStats
 
 
@@ -81,24 +82,36 @@ def default_batch(device: str) -> int:
     return 4 if device.startswith("cuda") else 1
 
 
-def export_video(source: Source, output: Path, process: Process, settings: ExportSettings,
-                 on_output: Callable[[PipelineStats], None] | None = None) -> ExportResult:
-    # The last guard for callers that skipped check_target: never write over what is read.
-    refuse_inputs(output, [getattr(source, "path", None), settings.reference])
+def open_writer(source: Source, output: Path,
+                settings: ExportSettings) -> tuple[VideoWriter, ExportPlan]:
+    """The encoder for restored frames of `source` (the one way to write them: an export, a
+    recording of a camera in the CLI or the viewer), with the plan of what the output keeps.
+    A live source gets the live preset unless one is asked for."""
     preset = settings.preset
     if preset is None and source.live and settings.codec in ("libx264", "libx265"):
         preset = LIVE_PRESET
     plan = settings.plan or plan_export(source, output, settings.codec, settings.compare)
-    scores = None
     writer = VideoWriter(output, time_base=source.time_base, rate=source.rate,
                          codec=settings.codec, crf=settings.crf, colour=source.colour,
-                         copy_from=getattr(source, "path", None), preset=preset,
+                         copy_from=source.path, preset=preset,
                          streams=plan.streams, source_format=plan.source_format,
                          extra_options=plan.options)
+    return writer, plan
+
+
+def export_video(source: Source, output: Path, stages: Stage | Sequence[Stage],
+                 settings: ExportSettings,
+                 on_output: Callable[[PipelineStats], None] | None = None) -> ExportResult:
+    """`stages`: what frames go through (a Restorer is the restoration stage)."""
+    # The last guard for callers that skipped check_target: never write over what is read.
+    refuse_inputs(output, [source.path, settings.reference])
+    writer, plan = open_writer(source, output, settings)
+    scores = None
     try:
         scores = VideoScores(settings.reference) if settings.reference else None
 
-        def sink(frame: Frame, restored) -> None:
+        def sink(frame: Frame) -> None:
+            restored = frame.output
             if scores is not None:
                 scores.add(frame.rgb, restored)
             before, after = frame.rgb, restored
@@ -109,7 +122,7 @@ def export_video(source: Source, output: Path, process: Process, settings: Expor
             writer.write(compose(settings.compare, before, after) if settings.compare
                          else after, frame.pts)
 
-        pipeline = Pipeline(source, process, sink, batch_size=settings.batch_size,
+        pipeline = Pipeline(source, stages, sink, batch_size=settings.batch_size,
                             duration=settings.duration, on_output=on_output)
         stats = pipeline.run()
         if stats.frames_out == 0:

@@ -11,6 +11,7 @@ import torch
 import models
 from engine.backends import BACKENDS, create_backend
 from engine.backends.onnxruntime_backend import OnnxRuntimeBackend, physical_cores
+from engine.backends.options import OnnxRuntimeOptions
 from engine.errors import BackendUnavailable, InputError
 from export import onnx_artifact
 from export.onnx_export import frame_module
@@ -111,4 +112,4 @@ def test_onnxruntime_without_cuda_provider_says_what_to_install(weights_dir, cac
     with pytest.raises(BackendUnavailable, match="onnxruntime-gpu"):
         OnnxRuntimeBackend(models.load("fast"), "cuda")
     with pytest.raises(BackendUnavailable, match="fp16 is for CUDA"):
-        OnnxRuntimeBackend(models.load("fast"), "cpu", precision="fp16")
+        OnnxRuntimeBackend(models.load("fast"), "cpu", OnnxRuntimeOptions(precision="fp16"))

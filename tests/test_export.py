@@ -17,6 +17,7 @@ from skimage.metrics import peak_signal_noise_ratio
 
 from app.cli import main
 from engine.sources.file import FileSource
+from engine.stages.restore import PassThrough, RestoreStage
 from engine.video_export import ExportSettings, export_video
 from tests.videos import (PATCHES, frame_times, make_audio_only, make_corrupt, make_undecodable,
                           make_video, packets, patch_means, patches)
@@ -128,7 +129,7 @@ def test_colours_round_trip_bt709_in_bt709_out(tmp_path):
                              content=lambda i: patches(), options={"qp": "0"})
     out = tmp_path / "out.mp4"
     source = FileSource(source_path)
-    export_video(source, out, lambda batch: batch, ExportSettings(crf=0))   # pixels unchanged
+    export_video(source, out, RestoreStage(PassThrough("input")), ExportSettings(crf=0))   # pixels unchanged
     source.close()
     info = stream_info(out)
     assert (info["matrix"], info["range"]) == (1, 1)       # tagged BT.709, limited range
@@ -260,7 +261,8 @@ def test_cancelling_removes_the_partial_output(tmp_path, weights_dir):
             assert leftovers(tmp_path)          # the temporary file exists while writing
             raise KeyboardInterrupt
     with pytest.raises(KeyboardInterrupt):
-        export_video(source, out, lambda b: b, ExportSettings(), on_output=interrupt)
+        export_video(source, out, RestoreStage(PassThrough("input")), ExportSettings(),
+                     on_output=interrupt)
     assert not out.exists() and leftovers(tmp_path) == []
 
 

@@ -13,16 +13,17 @@ from engine.errors import SourceLost
 from engine.frames import Frame
 from engine.handoff import END, Handoff
 from engine.pipeline import Pipeline
+from engine.sources import Source
+from engine.stages.restore import RestoreStage
 
 
-class ListSource:
+class ListSource(Source):
     """Frames from memory; `live` ones arrive every `interval` seconds like a camera."""
-    time_base, rate, frame_count, colour, name = Fraction(1, 25), Fraction(25), None, None, "list"
+    time_base, rate, name = Fraction(1, 25), Fraction(25), "list"
 
     def __init__(self, count, live=False, interval=0.0, lost_after=None, shapes=None):
         self.count, self.live, self.interval, self.lost_after = count, live, interval, lost_after
         self.shapes = shapes or [(8, 8)]
-        self.corrupt = 0
 
     def __iter__(self):
         for i in range(self.count):
@@ -33,18 +34,26 @@ class ListSource:
             yield Frame(np.full((h, w, 3), i % 256, np.uint8), i, self.time_base, i,
                         time.monotonic())
 
-    def close(self):
-        pass
+class Batches:
+    """A restorer that runs `process` on each batch of pixels (a test double of the model)."""
+    description = "test process"
+
+    def __init__(self, process):
+        self.restore_batch = process
+
+
+def stage(process=lambda b: b):
+    return RestoreStage(Batches(process))
 
 
 def run(source, process=lambda b: b, sink_delay=0.0, **kwargs):
     seen = []
 
-    def sink(frame, restored):
+    def sink(frame):
         time.sleep(sink_delay)
-        seen.append((frame.index, int(restored[0, 0, 0])))
+        seen.append((frame.index, int(frame.restored[0, 0, 0])))
 
-    stats = Pipeline(source, process, sink, **kwargs).run()
+    stats = Pipeline(source, stage(process), sink, **kwargs).run()
     return seen, stats
 
 
@@ -98,11 +107,11 @@ def test_an_error_in_the_inference_thread_reaches_the_caller():
 def test_an_error_in_the_sink_stops_the_threads():
     before = threading.active_count()
 
-    def sink(frame, restored):
+    def sink(frame):
         if frame.index == 3:
             raise KeyboardInterrupt
     with pytest.raises(KeyboardInterrupt):
-        Pipeline(ListSource(1000), lambda b: b, sink, queue_size=1).run()
+        Pipeline(ListSource(1000), stage(), sink, queue_size=1).run()
     assert threading.active_count() == before
 
 
@@ -110,14 +119,66 @@ def test_stop_ends_early_and_drains_what_is_in_flight():
     pipeline = None
     seen = []
 
-    def sink(frame, restored):
+    def sink(frame):
         seen.append(frame.index)
         if frame.index == 4:
             pipeline.stop()
-    pipeline = Pipeline(ListSource(1000, interval=0.001), lambda b: b, sink, queue_size=2)
+    pipeline = Pipeline(ListSource(1000, interval=0.001), stage(), sink, queue_size=2)
     stats = pipeline.run()
     assert seen == list(range(len(seen))) and 5 <= len(seen) < 1000
-    assert stats.frames_out == stats.frames_in
+    assert stats.frames_out == stats.frames_in and not stats.cancelled
+
+
+def test_cancel_from_the_sink_drops_what_is_in_flight_and_returns():
+    pipeline = None
+    seen = []
+    before = threading.active_count()
+
+    def sink(frame):
+        seen.append(frame.index)
+        if frame.index == 4:
+            pipeline.cancel()   # what a seek does: a call, not an exception
+    pipeline = Pipeline(ListSource(1000), stage(), sink, queue_size=2)
+    stats = pipeline.run()
+    assert seen == [0, 1, 2, 3, 4] and stats.cancelled and stats.frames_out == 4
+    assert threading.active_count() == before
+
+
+class Window:
+    """A stage that holds `size` frames and gives each back once `size` later ones arrived,
+    noting on it the indices it saw around it (what a temporal stage would take detail from)."""
+
+    def __init__(self, size):
+        self.size, self.held = size, []
+
+    def push(self, frames):
+        self.held += frames
+        out, self.held = self.held[:-self.size], self.held[-self.size:]
+        return [self._note(f) for f in out]
+
+    def flush(self):
+        out, self.held = self.held, []
+        return [self._note(f) for f in out]
+
+    def _note(self, frame):
+        frame.notes["window"] = [f.index for f in self.held]
+        return frame
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_a_windowed_stage_gives_frames_later_and_all_of_them_in_order(batch_size):
+    seen = []
+    window = Window(3)
+    stats = Pipeline(ListSource(10), [stage(lambda b: b + 1), window],
+                     lambda f: seen.append((f.index, int(f.restored[0, 0, 0]), f.notes["window"],
+                                            f.made_by)),
+                     batch_size=batch_size).run()
+    assert [s[0] for s in seen] == list(range(10)) and stats.frames_out == 10
+    assert all(value == index + 1 for index, value, _, _ in seen)   # restored before the window
+    # It held each frame until frames after it had arrived (the last ones: until the end).
+    assert all(later and min(later) > index for index, _, later, _ in seen[:-3])
+    assert seen[-1][2] == []
+    assert {made_by for *_, made_by in seen} == {"test process"}
 
 
 def test_duration_bounds_a_live_run():

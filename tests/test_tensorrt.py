@@ -13,7 +13,9 @@ import torch
 
 import models
 from app import cli
+from common.sizes import SizeError
 from engine.backends import create_backend
+from engine.backends.options import TensorRTOptions
 from engine.backends.tensorrt_backend import TensorRTBackend
 from engine.errors import BackendUnavailable
 from export import tensorrt_build
@@ -53,15 +55,16 @@ def test_no_options_give_the_default_profile():
         assert DEFAULT_PROFILE.covers(shape), shape   # landscape, portrait, small
 
 
-@pytest.mark.parametrize("options, message", [
-    ((["1280x"],), "not WIDTHxHEIGHT"),
-    ((["0x720"],), "not WIDTHxHEIGHT"),
-    ((["640x360"], "320x240", None, None), "either --size or --min/--opt/--max"),
-    ((None, "320x240", "640x480", None), "go together"),
-    ((None, "640x480", "320x240", "1280x960"), "min <= opt <= max"),
+@pytest.mark.parametrize("options, error, message", [
+    ((["1280x"],), SizeError, "--size '1280x' is not WIDTHxHEIGHT"),
+    ((["0x720"],), SizeError, "not WIDTHxHEIGHT"),
+    ((None, "320x240", "640x", "1280x960"), SizeError, "--opt '640x'"),
+    ((["640x360"], "320x240", None, None), ExportError, "either --size or --min/--opt/--max"),
+    ((None, "320x240", "640x480", None), ExportError, "go together"),
+    ((None, "640x480", "320x240", "1280x960"), ExportError, "min <= opt <= max"),
 ])
-def test_bad_profile_options_are_one_line_errors(options, message):
-    with pytest.raises(ExportError, match=message) as raised:
+def test_bad_profile_options_are_one_line_errors(options, error, message):
+    with pytest.raises(error, match=message) as raised:
         profile_from_options(*options)
     assert "\n" not in str(raised.value)
 
@@ -246,7 +249,7 @@ def test_engine_matches_torch_fp32_and_is_cached(via, tmp_path, monkeypatch):
     monkeypatch.setenv("DEBLUR_WEIGHTS_DIR", str(PACKAGED_WEIGHTS))   # fp16 needs trained weights
     model = models.load("fast")
     profile = profile_from_options(["160x96", "64x40"], batch=2)
-    backend = TensorRTBackend(model, "cuda", profile, via=via)
+    backend = TensorRTBackend(model, "cuda", TensorRTOptions(profile, via))
     # Three natural frames against a profile of batch 2: the backend runs them in two slices.
     frames = crops((3, 97, 130), sample_images()[0])
     reference = create_backend("torch", model, "cpu").infer(frames)

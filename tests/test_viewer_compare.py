@@ -9,7 +9,7 @@ from PyQt6.QtCore import QPoint, QPointF, Qt
 from PyQt6.QtGui import QImage
 
 from app.viewer.compare_view import SIDE_BY_SIDE, SPLIT, CompareView, Picture
-from app.viewer.player import LatestSlot
+from app.viewer.pacing import LatestSlot
 
 RED, BLUE = (220, 20, 20), (20, 20, 220)
 

@@ -18,13 +18,13 @@ def test_switching_the_model_applies_live(viewer, qtbot, small_clip):
     qtbot.waitUntil(lambda: viewer.shown is not None, timeout=WAIT_MS)
     viewer.player.pause()
     qtbot.waitUntil(lambda: not viewer.state.playing, timeout=WAIT_MS)
-    paused_at = viewer.shown.frame.index
+    paused_at = viewer.shown.index
     fast_pixels = viewer.shown.restored.copy()
 
     viewer.switch_model("quality")
     qtbot.waitUntil(lambda: viewer.shown.made_by.startswith("mprnet-slim"), timeout=WAIT_MS)
-    assert viewer.shown.frame.index == paused_at             # the same frame, restored again
-    frame = viewer.shown.frame.rgb
+    assert viewer.shown.index == paused_at             # the same frame, restored again
+    frame = viewer.shown.rgb
     expected = Restorer("quality", "torch").restore(frame)
     assert np.array_equal(viewer.shown.restored, expected)
     assert not np.array_equal(viewer.shown.restored, fast_pixels)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.viewer.player import RestorerSettings
+from engine.restorer import RestorerSettings
 from app.viewer.window import ViewerWindow
 from tests.videos import make_video
 
@@ -49,12 +49,12 @@ def small_clip(tmp_path) -> Path:
 
 
 def wait_for_frame(qtbot, window: ViewerWindow, index: int) -> None:
-    qtbot.waitUntil(lambda: window.shown is not None and window.shown.frame.index == index,
+    qtbot.waitUntil(lambda: window.shown is not None and window.shown.index == index,
                     timeout=WAIT_MS)
 
 
 def shown_indices(window: ViewerWindow) -> list[int]:
     """Collects the index of every frame as it is first painted."""
     seen: list[int] = []
-    window.view.painted.connect(lambda shown: seen.append(shown.frame.index))
+    window.view.painted.connect(lambda shown: seen.append(shown.index))
     return seen

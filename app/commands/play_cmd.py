@@ -10,7 +10,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from app.commands.options import add_restorer_options, parse_size, tile_options_from
+from app.commands.options import add_restorer_options, restorer_settings_from
+from common.sizes import parse_size
 from engine.bench import SAMPLE_CLIP
 from engine.errors import InputError
 
@@ -50,12 +51,10 @@ def run(args: argparse.Namespace) -> int:
     from PyQt6.QtWidgets import QApplication
 
     from app.viewer.automation import measure_responsiveness, run_until, save_screenshot
-    from app.viewer.player import RestorerSettings
     from app.viewer.window import ViewerWindow
 
     app = QApplication.instance() or QApplication(["deblur"])
-    window = ViewerWindow(RestorerSettings(args.model, args.backend, args.device,
-                                           tile_options_from(args)))
+    window = ViewerWindow(restorer_settings_from(args))
     window.resize(*parse_size(args.size))
     window.split_action.setChecked(args.split)
     window.show()
@@ -100,4 +99,4 @@ def _played_into(window, start: int) -> bool:
     target = start + SCREENSHOT_AFTER_FRAMES
     if info.frame_count:
         target = min(target, info.frame_count - 1)
-    return shown.frame.index >= target
+    return shown.index >= target

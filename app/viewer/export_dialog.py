@@ -11,7 +11,8 @@ from PyQt6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QF
                              QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from app.viewer.export_job import ExportJob
-from app.viewer.player import RestorerSettings, describe_error
+from common.errors import describe_error
+from engine.restorer import RestorerSettings
 from engine.errors import InputError
 from engine.sinks.compare import MODES
 from engine.sinks.video_writer import (DEFAULT_CRF, available_codecs, container_takes,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from app.viewer.player import RestorerSettings, describe_error
+from common.errors import describe_error
+from engine.restorer import RestorerSettings
 from engine.sources import open_source
 from engine.stats import PipelineStats
 from engine.video_export import ExportSettings, export_video
@@ -53,7 +54,7 @@ class ExportJob(QObject):
                 self._total = source.frame_count or 0
                 restorer = self.restorer.build()
                 self._check_cancel()
-                result = export_video(source, self.output, restorer.restore_batch,
+                result = export_video(source, self.output, restorer,
                                       self.settings, on_output=self._on_output)
             finally:
                 source.close()

@@ -77,3 +77,18 @@ class ViewerStats:
                 f"display {self.displayed.rate():5.1f} fps",
                 latency,
                 f"dropped {self.dropped}" + (f", corrupt {self.corrupt}" if self.corrupt else "")]
+
+
+class CountProcessed:
+    """A pipeline stage (engine.stages) after restoration: counts restored frames."""
+
+    def __init__(self, stats: ViewerStats):
+        self.stats = stats
+
+    def push(self, frames: list) -> list:
+        for _ in frames:
+            self.stats.processed.tick()
+        return frames
+
+    def flush(self) -> list:
+        return []

@@ -16,8 +16,11 @@ import models
 from app.viewer.banner import MessageBanner
 from app.viewer.compare_view import SIDE_BY_SIDE, SPLIT, CompareView
 from app.viewer.help_overlay import HelpOverlay
-from app.viewer.player import Opener, Player, PlayState, RestorerSettings, Shown, SourceInfo
+from app.viewer.player import Player
+from app.viewer.session import Opener, PlayState, SourceInfo
 from engine.backends import backend_choices
+from engine.frames import Frame
+from engine.restorer import RestorerSettings
 from engine.sources import open_source
 from engine.sources.camera_list import list_cameras
 
@@ -38,7 +41,7 @@ class ViewerWindow(QMainWindow):
         self.setWindowTitle("deblur viewer")
         self.resize(1280, 520)
         self.setAcceptDrops(True)
-        self.shown: Shown | None = None          # the pair on screen
+        self.shown: Frame | None = None          # on screen: its input and restoration
         self.info: SourceInfo | None = None
         self.state = PlayState(playing=False, loop=False, at_end=False, recording=None)
         self.settings = settings                 # what the Player reports in use
@@ -272,24 +275,24 @@ class ViewerWindow(QMainWindow):
             return
         self.shown = shown
         self.view.captions = ("A: blurred input", f"B: restored — {shown.made_by}")
-        self.view.set_frames(shown.frame.rgb, shown.restored, token=shown)
+        self.view.set_frames(shown.rgb, shown.output, token=shown)
         if self.info is not None and self.info.seekable:
             self.slider.blockSignals(True)
-            self.slider.setValue(shown.frame.index)
+            self.slider.setValue(shown.index)
             self.slider.blockSignals(False)
         self.time_label.setText(self._time_text(shown))
 
-    def _painted(self, shown: Shown) -> None:
-        self.player.stats.frame_shown(shown.frame.t_captured)
+    def _painted(self, shown: Frame) -> None:
+        self.player.stats.frame_shown(shown.t_captured)
         self.player.frame_painted()
 
-    def _time_text(self, shown: Shown) -> str:
+    def _time_text(self, shown: Frame) -> str:
         info = self.info
-        now = format_time(shown.frame.time)
+        now = format_time(shown.time)
         if info is None or info.live or not (info.frame_count and info.rate):
-            return f"{now}  #{shown.frame.index}"
+            return f"{now}  #{shown.index}"
         total = format_time(info.frame_count / info.rate)
-        return f"{now} / {total}  frame {shown.frame.index + 1}/{info.frame_count}"
+        return f"{now} / {total}  frame {shown.index + 1}/{info.frame_count}"
 
     def _opened(self, info: SourceInfo) -> None:
         self.info = info
@@ -350,7 +353,7 @@ class ViewerWindow(QMainWindow):
 
     def _jump(self, seconds: float) -> None:
         if self.shown is not None and self.info is not None and self.info.rate:
-            self.player.seek(self.shown.frame.index + round(seconds * float(self.info.rate)))
+            self.player.seek(self.shown.index + round(seconds * float(self.info.rate)))
 
     def _refresh_overlay(self) -> None:
         self.view.overlay_lines = self.player.stats.lines() if self.overlay_action.isChecked() \

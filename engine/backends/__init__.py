@@ -5,6 +5,7 @@ CPU — and takes the first that can run here; the backend it returns lists in `
 from __future__ import annotations
 
 from engine.backends.base import Backend
+from engine.backends.options import BackendOptions
 from engine.backends.onnxruntime_backend import OnnxRuntimeBackend
 from engine.backends.tensorrt_backend import TensorRTBackend
 from engine.backends.torch_backend import TorchBackend
@@ -22,16 +23,18 @@ def backend_choices() -> list[str]:
     return [AUTO, *sorted(BACKENDS)]
 
 
-def create_backend(name: str, model: LoadedModel, device: str | None = None) -> Backend:
+def create_backend(name: str, model: LoadedModel, device: str | None = None,
+                   options: BackendOptions = BackendOptions()) -> Backend:
+    """The backend `name` on `device`, built with the options `options` holds for it."""
     if name == AUTO:
-        return _create_auto(model, device)
+        return _create_auto(model, device, options)
     if name not in BACKENDS:
         raise BackendUnavailable(f"unknown backend {name!r}; available: "
                                  f"{', '.join(backend_choices())}")
-    return BACKENDS[name](model, device)
+    return BACKENDS[name](model, device, getattr(options, name))
 
 
-def _create_auto(model: LoadedModel, device: str | None) -> Backend:
+def _create_auto(model: LoadedModel, device: str | None, options: BackendOptions) -> Backend:
     skipped = []
     for name, preferred_device in AUTO_ORDER:
         if name not in BACKENDS:
@@ -42,7 +45,7 @@ def _create_auto(model: LoadedModel, device: str | None) -> Backend:
         reason = BACKENDS[name].available(wanted or "cpu")
         if reason is None:
             try:
-                backend = BACKENDS[name](model, wanted)
+                backend = BACKENDS[name](model, wanted, getattr(options, name))
             except BackendUnavailable as exc:
                 reason = str(exc)
             else:
@@ -52,4 +55,4 @@ def _create_auto(model: LoadedModel, device: str | None) -> Backend:
     raise BackendUnavailable("no backend can run here: " + "; ".join(skipped))
 
 
-__all__ = ["AUTO", "BACKENDS", "Backend", "backend_choices", "create_backend"]
+__all__ = ["AUTO", "BACKENDS", "Backend", "BackendOptions", "backend_choices", "create_backend"]

@@ -12,6 +12,7 @@ import numpy as np
 import onnxruntime as ort
 import psutil
 
+from engine.backends.options import OnnxRuntimeOptions
 from engine.errors import BackendUnavailable, InputError
 from export.onnx_artifact import cached_onnx
 from export.onnx_export import INPUT_NAME, OUTPUT_NAME
@@ -27,13 +28,13 @@ def physical_cores() -> int:
     return max(1, min(psutil.cpu_count(logical=False) or usable or 1, usable or 1))
 
 
-def _session_options(on_cuda: bool) -> ort.SessionOptions:
+def _session_options(on_cuda: bool, threads: int | None) -> ort.SessionOptions:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL   # one chain of convolutions
     options.log_severity_level = 3
     if not on_cuda:
-        options.intra_op_num_threads = physical_cores()
+        options.intra_op_num_threads = threads or physical_cores()
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return options
@@ -43,13 +44,13 @@ class OnnxRuntimeBackend:
     name = "onnxruntime"
 
     def __init__(self, model: LoadedModel, device: str | None = None,
-                 precision: str | None = None):
+                 options: OnnxRuntimeOptions = OnnxRuntimeOptions()):
         self.device = device or ("cuda" if _CUDA_EP in ort.get_available_providers() else "cpu")
         reason = self.available(self.device)
         if reason:
             raise BackendUnavailable(f"onnxruntime: {reason}")
         on_cuda = self.device.startswith("cuda")
-        self.precision = precision or ("fp16" if on_cuda else "fp32")
+        self.precision = options.precision or ("fp16" if on_cuda else "fp32")
         if self.precision == "fp16" and not on_cuda:
             raise BackendUnavailable("onnxruntime: fp16 is for CUDA; the CPU runs fp32")
         if on_cuda:
@@ -60,7 +61,7 @@ class OnnxRuntimeBackend:
         graph = cached_onnx(model, self.precision,
                             lambda message: print(f"deblur: onnxruntime: {message}",
                                                   file=sys.stderr))
-        self.session = ort.InferenceSession(str(graph), _session_options(on_cuda),
+        self.session = ort.InferenceSession(str(graph), _session_options(on_cuda, options.threads),
                                             providers=providers)
         self._binding = self.session.io_binding()
 

@@ -12,16 +12,16 @@ import sys
 import numpy as np
 import torch
 
+from engine.backends.options import TENSORRT_VIAS, TensorRTOptions
 from engine.errors import BackendUnavailable, InputError
 from export.engine_cache import EngineCache
-from export.engine_profile import DEFAULT_PROFILE, Profile
+from export.engine_profile import DEFAULT_PROFILE
 from export.errors import TensorRTUnavailable
 from export.onnx_export import INPUT_NAME, OUTPUT_NAME
 from export.tensorrt_build import Engine, load_or_build_engine, tensorrt_missing
 from export.torch_tensorrt_build import load_or_compile_program
 from models import LoadedModel
 
-VIAS = ("onnx", "torch-tensorrt")
 
 
 def _log(message: str) -> None:
@@ -32,16 +32,18 @@ class TensorRTBackend:
     name = "tensorrt"
 
     def __init__(self, model: LoadedModel, device: str | None = None,
-                 profile: Profile | None = None, via: str = "onnx"):
-        """`profile`: the frame shapes to build for; by default the one `deblur engine` last
-        built for this model, else DEFAULT_PROFILE."""
+                 options: TensorRTOptions = TensorRTOptions()):
+        """`options.profile`: the frame shapes to build for; by default the one `deblur
+        engine` last built for this model, else DEFAULT_PROFILE."""
+        profile, via = options.profile, options.via
         self.device = device or "cuda"
         self.precision = "fp16"
         reason = self.available(self.device)
         if reason:
             raise BackendUnavailable(f"tensorrt: {reason}")
-        if via not in VIAS:
-            raise BackendUnavailable(f"tensorrt: unknown path {via!r}; one of {', '.join(VIAS)}")
+        if via not in TENSORRT_VIAS:
+            raise BackendUnavailable(f"tensorrt: unknown path {via!r}; one of "
+                                     f"{', '.join(TENSORRT_VIAS)}")
         self.profile = (profile or EngineCache().remembered_profile(model.entry.name)
                         or DEFAULT_PROFILE)
         try:

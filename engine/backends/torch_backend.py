@@ -9,6 +9,7 @@ import copy
 import numpy as np
 import torch
 
+from engine.backends.options import TorchOptions
 from engine.errors import BackendUnavailable
 from models import LoadedModel
 from models.frame_adapter import FrameAdapter
@@ -21,13 +22,13 @@ class TorchBackend:
     name = "torch"
 
     def __init__(self, model: LoadedModel, device: str | None = None,
-                 precision: str | None = None, cuda_graphs: bool = True):
+                 options: TorchOptions = TorchOptions()):
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         on_cuda = self.device.startswith("cuda")
         if on_cuda and not torch.cuda.is_available():
             raise BackendUnavailable(f"torch: device {self.device!r} requested but this PyTorch "
                                      "sees no CUDA GPU; use --device cpu")
-        self.precision = precision or ("fp16" if on_cuda else "fp32")
+        self.precision = options.precision or ("fp16" if on_cuda else "fp32")
         if self.precision == "fp16" and not on_cuda:
             raise BackendUnavailable("torch: fp16 needs a CUDA device; use fp32 on the CPU")
         network = model.module
@@ -37,7 +38,7 @@ class TorchBackend:
         if self.precision == "fp16":
             adapter = adapter.half()
         self.adapter = adapter.to(self.device, memory_format=torch.channels_last)
-        self.cuda_graphs = cuda_graphs and on_cuda
+        self.cuda_graphs = options.cuda_graphs and on_cuda
         self._graphs: dict[tuple[int, ...], _CapturedGraph] = {}
 
     @staticmethod

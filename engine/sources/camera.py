@@ -16,8 +16,9 @@ import cv2
 import numpy as np
 
 from engine.errors import InputError, SourceLost
-from engine.sources.camera_list import describe_cameras
 from engine.frames import Frame
+from engine.sources import Source
+from engine.sources.camera_list import describe_cameras
 
 TIME_BASE = Fraction(1, 90000)
 FAILED_READS_BEFORE_LOST = 5   # a V4L2 camera pulled out fails every read from then on
@@ -43,7 +44,7 @@ def open_capture(index: int) -> Capture:
         cv2.utils.logging.setLogLevel(level)
 
 
-class CameraSource:
+class CameraSource(Source):
     live = True
     time_base = TIME_BASE
     frame_count = None

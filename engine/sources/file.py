@@ -16,6 +16,7 @@ from av.video.reformatter import VideoReformatter
 from engine.depth import to_uint8
 from engine.errors import InputError
 from engine.frames import Frame
+from engine.sources import Source
 from engine.video_colour import ColourTags, source_tags, to_rgb
 from engine.video_hdr import HdrMetadata, from_frame
 
@@ -24,13 +25,8 @@ FIELD_ORDERS = {2: "top field first", 3: "bottom field first", 4: "top field fir
                 5: "bottom field first"}   # AVFieldOrder TT, BB, TB, BT
 
 
-class DecodeCounter:
-    """Shared by file and stream sources: how many packets or frames were corrupt."""
-    corrupt = 0
-
-
 def decode_video(container: av.container.InputContainer, stream: av.VideoStream,
-                 counter: DecodeCounter) -> Iterator[av.VideoFrame]:
+                 counter: Source) -> Iterator[av.VideoFrame]:
     """Decoded frames of `stream`. A packet the decoder rejects, a frame it marks corrupt and a
     damaged stretch of the container count in `counter.corrupt`; decoding goes on after them."""
     demux_errors = 0
@@ -101,7 +97,7 @@ def first_frame_facts(path: Path, index: int) -> tuple[str | None, tuple | None,
     """(pixel format, upright (width, height), interlaced, HDR metadata) of the first frame
     of stream `index`, decoded from a container of its own."""
     with av.open(str(path), metadata_errors="ignore") as container:
-        for frame in decode_video(container, container.streams[index], DecodeCounter()):
+        for frame in decode_video(container, container.streams[index], Source()):
             size = (frame.width, frame.height)
             size = size[::-1] if round(frame.rotation / 90) % 2 else size
             return frame.format.name, size, bool(frame.interlaced_frame), from_frame(frame)
@@ -122,8 +118,9 @@ def video_stream(container: av.container.InputContainer, name: str) -> av.VideoS
     return stream
 
 
-class FileSource(DecodeCounter):
+class FileSource(Source):
     live = False
+    seekable = True
 
     def __init__(self, path: Path):
         self.path = Path(path)

@@ -12,7 +12,8 @@ from av.video.reformatter import VideoReformatter
 
 from engine.errors import InputError, SourceLost
 from engine.frames import Frame
-from engine.sources.file import DecodeCounter, decode_video, video_stream
+from engine.sources import Source
+from engine.sources.file import decode_video, video_stream
 from engine.video_colour import ColourTags, source_tags, to_rgb
 
 # Low-latency demuxing: probe briefly, do not buffer ahead; keep going when the UDP socket
@@ -21,7 +22,7 @@ LIVE_OPTIONS = {"fflags": "nobuffer", "flags": "low_delay", "analyzeduration": "
                 "probesize": "500000", "overrun_nonfatal": "1", "fifo_size": "500000"}
 
 
-class StreamSource(DecodeCounter):
+class StreamSource(Source):
     live = True
     frame_count = None
 
