@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from app.commands.options import restorer_from, restorer_settings_from
+from app.commands.options import restorer_from, restorer_settings_from, temporal_from
 from engine.batch.discover import find_videos
 from engine.batch.job import FAILED, SKIPPED, FileResult
 from engine.batch.local import run_local
@@ -74,11 +74,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"no video found in {' '.join(args.input)} ({found.skipped} other "
                          "files looked at)")
     options = FileOptions(args.codec, args.crf, args.compare, args.batch, args.preset,
-                          args.overwrite)
+                          args.overwrite, temporal_from(args))
     plan = plan_batch(found, outdir, options, args.suffix)
-    for folder in sorted({item.output.parent for item in plan.todo}):
-        if note := sweep_note(folder):
-            print(f"deblur: {note}", file=sys.stderr)
+    _sweep(plan)
     for item in plan.broken:
         print(f"deblur: {item.name}: {FAILED}: {item.problem}", file=sys.stderr)
     print(_header(plan, outdir), file=sys.stderr)
@@ -89,12 +87,20 @@ def run(args: argparse.Namespace) -> int:
         print("deblur: the files finished so far are kept; the same command again does the "
               "rest", file=sys.stderr)
         raise
+    _sweep(plan)   # a lost Ray attempt's part file, where its retry ran on another node
     by_name = {r.name: r for r in results}
     ordered = ([by_name[i.name] for i in plan.todo]
                + [FileResult(i.name, result=SKIPPED) for i in plan.done]
                + [FileResult(i.name, result=FAILED, message=i.problem) for i in plan.broken])
     print(summary_table(ordered, time.perf_counter() - started, plan.skipped))
     return exit_code(ordered)
+
+
+def _sweep(plan: BatchPlan) -> None:
+    """Remove the part files killed runs left in the output folders (engine.outputs)."""
+    for folder in sorted({item.output.parent for item in plan.todo}):
+        if note := sweep_note(folder):
+            print(f"deblur: {note}", file=sys.stderr)
 
 
 def _header(plan: BatchPlan, outdir: Path) -> str:
