@@ -32,7 +32,7 @@ class Pipeline:
                  live: bool | None = None, batch_size: int = 1, queue_size: int = 4,
                  duration: float | None = None,
                  on_output: Callable[[PipelineStats], None] | None = None):
-        self.stages = [stages] if hasattr(stages, "push") else list(stages)
+        self.stages = [stages] if hasattr(stages, "push") else list(stages)   # one or a chain
         self.source, self.sink, self.on_output = source, sink, on_output
         self.live = source.live if live is None else live
         self.batch_size = 1 if self.live else max(1, batch_size)

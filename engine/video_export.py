@@ -18,6 +18,7 @@ from engine.sinks.compare import compose
 from engine.sinks.video_writer import VideoWriter, check_output
 from engine.sources import Source
 from engine.stages import Stage
+from engine.stages.temporal import TemporalStage
 from engine.stats import PipelineStats
 
 
@@ -38,6 +39,7 @@ class ExportSettings:
     reference: Path | None = None    # ground-truth video for PSNR
     preset: str | None = None        # x264/x265 speed preset (None: medium, live: veryfast)
     plan: ExportPlan | None = None   # what is kept (None: planned when the export starts)
+    temporal: int | None = None      # temporal reference stage with this window (None: off)
 
 
 @dataclass
@@ -99,6 +101,14 @@ def open_writer(source: Source, output: Path,
     return writer, plan
 
 
+def with_temporal(stages: Stage | Sequence[Stage], window: int | None,
+                  live: bool) -> list[Stage]:
+    """`stages`, and the temporal reference stage after them where a window is asked for
+    (past frames only for a live source: it never waits for the future)."""
+    stages = [stages] if hasattr(stages, "push") else list(stages)
+    return stages + [TemporalStage(window, past_only=live)] if window else stages
+
+
 def export_video(source: Source, output: Path, stages: Stage | Sequence[Stage],
                  settings: ExportSettings,
                  on_output: Callable[[PipelineStats], None] | None = None) -> ExportResult:
@@ -122,7 +132,8 @@ def export_video(source: Source, output: Path, stages: Stage | Sequence[Stage],
             writer.write(compose(settings.compare, before, after) if settings.compare
                          else after, frame.pts)
 
-        pipeline = Pipeline(source, stages, sink, batch_size=settings.batch_size,
+        pipeline = Pipeline(source, with_temporal(stages, settings.temporal, source.live), sink,
+                            batch_size=settings.batch_size,
                             duration=settings.duration, on_output=on_output)
         stats = pipeline.run()
         if stats.frames_out == 0:

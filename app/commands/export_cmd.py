@@ -11,7 +11,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.commands.options import add_restorer_options, parse_size, restorer_from
+from app.commands import export_batch
+from app.commands.options import (add_restorer_options, add_temporal_options, restorer_from,
+                                  temporal_from)
+from common.sizes import parse_size
 from engine.errors import InputError
 from engine.evaluation import describe_severity
 from engine.export_plan import plan_export
@@ -25,8 +28,9 @@ from engine.video_export import ExportSettings, check_target, default_batch, exp
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("export", help="restore a video file, a camera or a stream")
-    parser.add_argument("input", nargs="?", metavar="INPUT",
-                        help="video file (a stream URL here counts as --url)")
+    parser.add_argument("input", nargs="*", metavar="INPUT",
+                        help="video file (a stream URL here counts as --url); several, a "
+                             "folder or a glob with -o OUTDIR: a batch")
     parser.add_argument("--camera", type=int, metavar="N", help="record camera N instead")
     parser.add_argument("--url", help="record a stream (rtsp://, udp://, http(s)://) instead")
     parser.add_argument("--duration", type=float, metavar="SECONDS",
@@ -35,8 +39,10 @@ def register(subparsers) -> None:
     parser.add_argument("--camera-fps", type=float, metavar="FPS",
                         help="frame rate to ask the camera for")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUTPUT",
-                        help="output video; the container follows the extension")
+                        help="output video (the container follows the extension), or the "
+                             "folder a batch's outputs go to")
     add_restorer_options(parser)
+    add_temporal_options(parser)
     parser.add_argument("--codec",
                         help=f"video encoder: {', '.join(CODECS)} (default: libx264, or what "
                              "the container takes, e.g. libvpx-vp9 for .webm)")
@@ -50,10 +56,14 @@ def register(subparsers) -> None:
     parser.add_argument("--batch", type=int, help="frames per inference call (default: 4 on a "
                         "GPU, 1 on a CPU)")
     parser.add_argument("-y", "--overwrite", action="store_true", help="replace OUTPUT")
+    export_batch.add_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if export_batch.wants_batch(args):
+        return export_batch.run(args)
+    args.input = args.input[0] if args.input else None
     if sum(x is not None for x in (args.input, args.camera, args.url)) != 1:
         raise InputError("export needs exactly one of INPUT, --camera N or --url URL")
     if args.input is not None and args.input.startswith(STREAM_SCHEMES):
@@ -62,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     live = args.camera is not None or args.url is not None
     if live and not args.duration:
         raise InputError("recording a camera or stream needs --duration SECONDS")
+    window = temporal_from(args)
     args.codec = args.codec or default_codec(args.output)
     check_target(args.output, args.overwrite, args.input, args.codec, args.crf, args.preset,
                  also_read=[args.reference])
@@ -82,15 +93,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"deblur: {note}", file=sys.stderr)
         restorer = restorer_from(args)
         source = source or open_source(url=args.url)
-        for note in getattr(source, "notes", []):
+        for note in source.notes:
             print(f"deblur: {note}", file=sys.stderr)
-        print(f"restoring {source.name} with {restorer.description} -> {args.output}",
-              file=sys.stderr)
+        temporal = f" + temporal reference (window {window})" if window else ""
+        print(f"restoring {source.name} with {restorer.description}{temporal} -> "
+              f"{args.output}", file=sys.stderr)
         settings = ExportSettings(args.codec, args.crf, args.compare,
                                   args.batch or default_batch(restorer.backend.device),
-                                  args.duration, args.reference, args.preset, plan)
+                                  args.duration, args.reference, args.preset, plan, window)
         with tqdm(total=source.frame_count, unit="frame", disable=None, file=sys.stderr) as bar:
-            result = export_video(source, args.output, restorer.restore_batch, settings,
+            result = export_video(source, args.output, restorer, settings,
                                   on_output=lambda stats: _progress(bar, stats))
     finally:
         if source is not None:

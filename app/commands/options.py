@@ -1,34 +1,16 @@
 """Command-line options shared by every command that restores frames: model, backend, device
-and tiling, and the Restorer they describe; frame sizes written WxH."""
+and tiling, and the Restorer they describe (frame sizes: common.sizes)."""
 from __future__ import annotations
 
 import argparse
 import sys
 
 from engine.backends import AUTO, backend_choices
+from engine.backends.options import PRECISIONS, TENSORRT_VIAS, BackendOptions
 from engine.errors import InputError
-from engine.restorer import Restorer
+from engine.restorer import Restorer, RestorerSettings
+from engine.stages.temporal import DEFAULT_WINDOW
 from engine.tiling import TileOptions
-
-
-def parse_size(text: str, option: str = "--size") -> tuple[int, int]:
-    """'1280x720' -> (1280, 720); anything else is a one-line InputError naming `option`."""
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise InputError(f"{option} {text!r}: expected WIDTHxHEIGHT, e.g. 1280x720") from None
-    if width < 1 or height < 1:
-        raise InputError(f"{option} {text!r}: width and height must be positive")
-    return width, height
-
-
-def parse_clip_size(text: str, option: str = "--size") -> tuple[int, int]:
-    """parse_size for an H.264 4:2:0 clip: both sides even, at least 16."""
-    width, height = parse_size(text, option)
-    if width % 2 or height % 2 or min(width, height) < 16:
-        raise InputError(f"{option} {text!r}: a clip needs even sides of at least 16 pixels "
-                         "(H.264 4:2:0)")
-    return width, height
 
 
 def add_restorer_options(parser: argparse.ArgumentParser, backend: str = AUTO) -> None:
@@ -40,6 +22,36 @@ def add_restorer_options(parser: argparse.ArgumentParser, backend: str = AUTO) -
                         help="process every frame in N x N tiles (default: only frames above "
                              f"{TileOptions().max_pixels / 1e6:.1f} MP, in "
                              f"{TileOptions().tile}-pixel tiles)")
+    tuning = parser.add_argument_group("backend options")
+    tuning.add_argument("--precision", choices=PRECISIONS,
+                        help="torch / onnxruntime arithmetic (default: fp16 on CUDA, fp32 on "
+                             "the CPU; TensorRT engines are fp16)")
+    tuning.add_argument("--threads", type=int, metavar="N",
+                        help="onnxruntime CPU threads (default: the physical cores)")
+    tuning.add_argument("--no-cuda-graphs", dest="cuda_graphs", action="store_false",
+                        help="torch on CUDA: launch kernels per frame instead of replaying "
+                             "captured graphs")
+    tuning.add_argument("--tensorrt-via", dest="via", choices=TENSORRT_VIAS, default="onnx",
+                        help="build TensorRT engines from the ONNX export (default) or with "
+                             "torch-tensorrt")
+
+
+def add_temporal_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--temporal", action="store_true",
+                        help="take detail from the sharper frames around each blurred one "
+                             "(files: frames before and after; live: past frames only)")
+    parser.add_argument("--window", type=int, default=DEFAULT_WINDOW, metavar="N",
+                        help=f"--temporal: frames each side that may lend detail (default "
+                             f"{DEFAULT_WINDOW})")
+
+
+def temporal_from(args: argparse.Namespace) -> int | None:
+    """The temporal window the options ask for (None: single-frame restoration only)."""
+    if not args.temporal:
+        return None
+    if not 1 <= args.window <= 30:
+        raise InputError(f"--window {args.window}: give 1 to 30 frames")
+    return args.window
 
 
 def tile_options_from(args: argparse.Namespace) -> TileOptions:
@@ -47,9 +59,21 @@ def tile_options_from(args: argparse.Namespace) -> TileOptions:
     return TileOptions(tile=args.tile, max_pixels=0) if args.tile else TileOptions()
 
 
+def backend_options_from(args: argparse.Namespace) -> BackendOptions:
+    if args.threads is not None and args.threads < 1:
+        raise InputError(f"--threads {args.threads}: give 1 or more")
+    return BackendOptions.from_flags(args.precision, args.cuda_graphs, args.threads, args.via)
+
+
+def restorer_settings_from(args: argparse.Namespace) -> RestorerSettings:
+    """The whole restorer choice of the options, as one value (the viewer keeps it)."""
+    return RestorerSettings(args.model, args.backend, args.device, tile_options_from(args),
+                            backend_options_from(args))
+
+
 def restorer_from(args: argparse.Namespace) -> Restorer:
     """The Restorer the options ask for; says on stderr what `auto` chose."""
-    restorer = Restorer(args.model, args.backend, args.device, tile_options_from(args))
+    restorer = restorer_settings_from(args).build()
     if args.backend == AUTO:
         print(f"deblur: backend auto -> {restorer.description}", file=sys.stderr)
     return restorer

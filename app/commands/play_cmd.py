@@ -10,7 +10,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from app.commands.options import add_restorer_options, restorer_settings_from
+from app.commands.options import (add_restorer_options, add_temporal_options,
+                                  restorer_settings_from, temporal_from)
 from common.sizes import parse_size
 from engine.bench import SAMPLE_CLIP
 from engine.errors import InputError
@@ -24,6 +25,7 @@ def register(subparsers) -> None:
     parser.add_argument("--camera", type=int, metavar="N", help="open camera N instead")
     parser.add_argument("--url", help="open a stream (rtsp://, udp://, http(s)://) instead")
     add_restorer_options(parser)
+    add_temporal_options(parser)
     parser.add_argument("--split", action="store_true", help="start in split-wipe mode")
     parser.add_argument("--start", type=int, default=0, metavar="FRAME",
                         help="start at this frame of a file")
@@ -40,6 +42,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     if sum(x is not None for x in (args.input, args.camera, args.url)) > 1:
         raise InputError("play takes at most one of FILE, --camera N or --url URL")
+    temporal = temporal_from(args)
     unattended = args.measure_responsiveness is not None or args.screenshot is not None
     if unattended:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -54,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from app.viewer.window import ViewerWindow
 
     app = QApplication.instance() or QApplication(["deblur"])
-    window = ViewerWindow(restorer_settings_from(args))
+    window = ViewerWindow(restorer_settings_from(args), temporal)
     window.resize(*parse_size(args.size))
     window.split_action.setChecked(args.split)
     window.show()

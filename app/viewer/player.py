@@ -16,21 +16,22 @@ from pathlib import Path
 
 from PyQt6.QtCore import QObject, pyqtSignal
 
+from app.viewer.chain import ViewerChain
+from app.viewer.commands import PlayerCommands
 from app.viewer.pacing import Clock, LatestSlot, Stretch, lower_thread_priority
 from app.viewer.recording import Recorder
 from app.viewer.session import Opener, PlayState, Restart, SourceInfo
-from app.viewer.stats import CountProcessed, ViewerStats
+from app.viewer.stats import ViewerStats
 from common.errors import describe_error
 from engine.frames import Frame
 from engine.pipeline import Pipeline
 from engine.restorer import RestorerSettings
 from engine.sources import Source
-from engine.stages.restore import PassThrough, RestoreStage
 
 DISPLAY_WAIT = 0.25   # a file frame waits this long at most for the previous one to paint
 
 
-class Player(QObject):
+class Player(PlayerCommands, QObject):
     frameReady = pyqtSignal()          # call take_frame() for the newest frame
     opened = pyqtSignal(object)        # SourceInfo
     restorerChanged = pyqtSignal(object, str)   # RestorerSettings and description now in use
@@ -39,7 +40,7 @@ class Player(QObject):
     notice = pyqtSignal(str)           # information for the banner (a recording saved, ...)
 
     def __init__(self, settings: RestorerSettings = RestorerSettings(),
-                 parent: QObject | None = None):
+                 parent: QObject | None = None, temporal: int | None = None):
         super().__init__(parent)
         self.settings = settings
         self.stats = ViewerStats()
@@ -49,8 +50,7 @@ class Player(QObject):
         # Everything below belongs to the worker thread.
         self._source: Source | None = None
         self._info: SourceInfo | None = None
-        self._restore = RestoreStage(PassThrough("no model (loading)"))
-        self._stages = [self._restore, CountProcessed(self.stats)]
+        self._chain = ViewerChain(self.stats, temporal)
         self._playing = True
         self._loop = False
         self._realtime = True                # skip late file frames (else show every frame)
@@ -70,74 +70,6 @@ class Player(QObject):
         self._recorder = Recorder(self.failed.emit, self.notice.emit)
         self._published = 0
         self._thread = threading.Thread(target=self._main, name="viewer-player", daemon=True)
-
-    def start(self) -> None:
-        """Start the worker (after the signals are connected: it loads the model first)."""
-        self._thread.start()
-
-    # Commands from the GUI thread: they return at once.
-
-    def open(self, opener: Opener, play: bool = True) -> None:
-        self._post("open", (opener, play))
-
-    def play(self) -> None:
-        self._post("play")
-
-    def pause(self) -> None:
-        self._post("pause")
-
-    def toggle(self) -> None:
-        self._post("toggle")
-
-    def seek(self, index: int) -> None:
-        self._post("seek", index)
-
-    def step(self, delta: int) -> None:
-        """One frame forward (+1) or back (-1); playback pauses."""
-        self._post("step", delta)
-
-    def set_loop(self, loop: bool) -> None:
-        self._post("loop", loop)
-
-    def set_realtime(self, realtime: bool) -> None:
-        """Keep the file's clock by skipping late frames (True), or show every frame."""
-        self._post("realtime", realtime)
-
-    def set_restorer(self, settings: RestorerSettings) -> None:
-        """Rebuild the Restorer in the worker; frames from then on use it."""
-        self._post("restorer", settings)
-
-    def record(self, path: Path | None) -> None:
-        """Start recording the restored live frames to `path`; None stops and saves."""
-        self._post("record", path)
-
-    def close(self) -> None:
-        """Stop the worker: no more frames are read, the source and a recording are closed."""
-        self._post("close")
-        pipeline = self._running
-        if pipeline is not None:
-            pipeline.stop()   # a source with nothing in flight still ends promptly
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Join the worker (after close()); True when it has finished."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def take_frame(self) -> Frame | None:
-        """The newest frame for the GUI (None when there is none): frame.rgb the input,
-        frame.output its restoration, frame.made_by the restorer's description."""
-        return self.slot.take()
-
-    def frame_painted(self) -> None:
-        """The GUI painted the frame it took: the next one may come."""
-        self.slot.shown()
-        with self._cond:
-            self._cond.notify_all()
-
-    def _post(self, name: str, argument: object = None) -> None:
-        with self._cond:
-            self._commands.append((name, argument))
-            self._cond.notify_all()
 
     # The worker.
 
@@ -168,7 +100,8 @@ class Player(QObject):
         # queue_size 0: one frame waits at each hand-off, so a model switch or a seek shows
         # within a frame or two and the latency stays short.
         stretch = self._stretch = Stretch(self._source, start, self.stats, self._too_late)
-        pipeline = Pipeline(stretch, self._stages, self._sink, live=self._info.live,
+        pipeline = Pipeline(stretch, self._chain.for_stretch(self._info.live), self._sink,
+                            live=self._info.live,
                             queue_size=0)
         self._running = pipeline
         try:
@@ -340,7 +273,16 @@ class Player(QObject):
         if not self._set_restorer(settings) or self._playing or self._last is None:
             return
         # Paused: restore the frame on screen again so the new model shows at once.
-        self._publish(self._restore.push([replace(self._last, notes={})])[0])
+        self._publish(self._chain.restore.push([replace(self._last, notes={})])[0])
+
+    def _do_temporal(self, window: int | None) -> Restart | None:
+        self._chain.temporal = window
+        if self._running is None or self._info is None:
+            return None
+        if self._info.live:   # no going back: the running stretch takes the new chain
+            self._running.stages = self._chain.for_stretch(live=True)
+            return None
+        return Restart(self._position, show_one=True)
 
     def _do_record(self, path: Path | None) -> None:
         if path is None:
@@ -356,19 +298,13 @@ class Player(QObject):
     # Helpers of the worker.
 
     def _set_restorer(self, settings: RestorerSettings) -> bool:
-        try:
-            restorer = settings.build()
-        except Exception as exc:
-            error = describe_error(exc)
+        error = self._chain.build(settings)
+        if error is not None:
             self.failed.emit(f"{settings.model} on {settings.backend}: {error}")
-            if isinstance(self._restore.restorer, PassThrough):
-                self._restore.restorer = PassThrough(f"no model ({error})")
-            else:   # the GUI shows what is still in use
-                self.restorerChanged.emit(self.settings, self._restore.restorer.description)
-            return False
-        self._restore.restorer, self.settings = restorer, settings
-        self.restorerChanged.emit(settings, restorer.description)
-        return True
+        else:
+            self.settings = settings
+        self.restorerChanged.emit(self.settings, self._chain.description)  # what is in use
+        return error is None
 
     def _open_now(self, opener: Opener) -> None:
         self._recorder.stop()

@@ -22,6 +22,7 @@ from engine.backends import backend_choices
 from engine.frames import Frame
 from engine.restorer import RestorerSettings
 from engine.sources import open_source
+from engine.stages.temporal import DEFAULT_WINDOW, describe_temporal
 from engine.sources.camera_list import list_cameras
 
 VIDEO_FILTER = ("Videos (*.mp4 *.mkv *.mov *.avi *.webm *.m4v *.mpg *.mpeg *.ts *.wmv);;"
@@ -36,7 +37,8 @@ def format_time(seconds: float) -> str:
 
 
 class ViewerWindow(QMainWindow):
-    def __init__(self, settings: RestorerSettings = RestorerSettings()):
+    def __init__(self, settings: RestorerSettings = RestorerSettings(),
+                 temporal: int | None = None):
         super().__init__()
         self.setWindowTitle("deblur viewer")
         self.resize(1280, 520)
@@ -47,12 +49,14 @@ class ViewerWindow(QMainWindow):
         self.settings = settings                 # what the Player reports in use
         self.source_path: Path | None = None     # the open file (None for live sources)
         self.export_dialog = None
-        self.player = Player(settings, self)
+        self.temporal_window = temporal or DEFAULT_WINDOW   # what the N key turns on
+        self.player = Player(settings, self, temporal)
         self.view = CompareView()
         self.view.painted.connect(self._painted)
         self.banner = MessageBanner()
         self.help = HelpOverlay(self.view)
         self._build_actions()
+        self.temporal_action.setChecked(temporal is not None)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -126,6 +130,9 @@ class ViewerWindow(QMainWindow):
         self.help_action = a(view, "Keyboard help", ["F1", "H", "?"], self.help.toggle)
         a(view, "Leave full screen / close help", "Esc", self._escape)
         self.next_model_action = a(model, "Next model", "M", self._next_model)
+        self.temporal_action = a(model, "Temporal reference (detail from sharper neighbours)",
+                                 "N", lambda on: self.player.set_temporal(
+                                     self.temporal_window if on else None), checkable=True)
         self.help.set_actions({menu.title().replace("&", ""): menu.actions()
                                for menu in (file, play, view, model)})
 
@@ -356,8 +363,12 @@ class ViewerWindow(QMainWindow):
             self.player.seek(self.shown.index + round(seconds * float(self.info.rate)))
 
     def _refresh_overlay(self) -> None:
-        self.view.overlay_lines = self.player.stats.lines() if self.overlay_action.isChecked() \
-            else []
+        lines = []
+        if self.overlay_action.isChecked():
+            lines = self.player.stats.lines()
+            temporal = describe_temporal(self.shown) if self.shown is not None else None
+            lines += [temporal] if temporal else []
+        self.view.overlay_lines = lines
         self.view.update()
 
     def _set_full_screen(self, on: bool) -> None:

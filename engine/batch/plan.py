@@ -35,6 +35,7 @@ class FileOptions:
     batch: int | None = None     # frames per inference call (None: what the device likes)
     preset: str | None = None
     overwrite: bool = False      # -y: redo files whose output exists
+    temporal: int | None = None  # --temporal --window N (None: single-frame only)
 
     def codec_for(self, output: Path) -> str:
         return self.codec or default_codec(output)

@@ -31,6 +31,7 @@ class TemporalStage:
     def _finish(self, result: TemporalResult) -> Frame:
         frame = self._held.pop(result.index)
         frame.restored = result.frame
+        frame.made_by = f"{frame.made_by} + temporal" if frame.made_by else "temporal"
         frame.notes["temporal"] = result.stats
         return frame
 
