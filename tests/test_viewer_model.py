@@ -38,3 +38,17 @@ def test_switching_the_model_applies_live(viewer, qtbot, small_clip):
                     timeout=WAIT_MS)
     assert viewer.state.playing and len(opened) == 1         # no restart of the source
     assert viewer.model_combo.currentText() == "fast"
+
+
+def test_the_n_key_turns_the_temporal_reference_on_and_off(viewer, qtbot, small_clip):
+    viewer.open_file(small_clip)
+    viewer.loop_action.setChecked(True)
+    qtbot.waitUntil(lambda: viewer.shown is not None, timeout=WAIT_MS)
+    qtbot.keyClick(viewer, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: viewer.shown.made_by.endswith("+ temporal"), timeout=WAIT_MS)
+    assert "temporal" in viewer.shown.notes and viewer.temporal_action.isChecked()
+    viewer._refresh_overlay()
+    assert any(line.startswith("temporal:") for line in viewer.view.overlay_lines)
+    qtbot.keyClick(viewer, Qt.Key.Key_N)
+    qtbot.waitUntil(lambda: not viewer.shown.made_by.endswith("+ temporal"), timeout=WAIT_MS)
+    assert "temporal" not in viewer.shown.notes

@@ -15,6 +15,7 @@ from common.errors import describe_error
 from engine.restorer import RestorerSettings
 from engine.errors import InputError
 from engine.sinks.compare import MODES
+from engine.stages.temporal import DEFAULT_WINDOW
 from engine.sinks.video_writer import (DEFAULT_CRF, available_codecs, container_takes,
                                        default_codec, encoder_options)
 from engine.video_export import ExportResult, ExportSettings, check_target
@@ -35,7 +36,7 @@ class ExportDialog(QDialog):
     exported = pyqtSignal(object)   # ExportResult, once the file is in place
 
     def __init__(self, input_path: Path, restorer: RestorerSettings,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, temporal: int | None = None):
         super().__init__(parent)
         self.setWindowTitle("Export restored video")
         self.setModal(False)
@@ -59,6 +60,9 @@ class ExportDialog(QDialog):
         self.compare_combo = QComboBox()
         self.compare_combo.addItems([RESTORED_ONLY, *MODES])
         self.overwrite_check = QCheckBox("replace an existing file")
+        self.temporal_window = temporal or DEFAULT_WINDOW
+        self.temporal_check = QCheckBox("temporal reference (detail from sharper neighbours)")
+        self.temporal_check.setChecked(temporal is not None)
         form = QFormLayout()
         form.addRow("Input", QLabel(str(self.input_path)))
         form.addRow("Model", QLabel(f"{restorer.model} on {restorer.backend}"))
@@ -66,6 +70,7 @@ class ExportDialog(QDialog):
         form.addRow("Codec", self.codec_combo)
         form.addRow("Quality (CRF)", self.quality_spin)
         form.addRow("Picture", self.compare_combo)
+        form.addRow("", self.temporal_check)
         form.addRow("", self.overwrite_check)
         self.progress_bar = QProgressBar()
         self.status_label = QLabel("")
@@ -103,7 +108,9 @@ class ExportDialog(QDialog):
         settings = ExportSettings(codec=codec,
                                   crf=self.quality_spin.value() if has_quality_setting(codec)
                                   else None,
-                                  compare=None if compare == RESTORED_ONLY else compare)
+                                  compare=None if compare == RESTORED_ONLY else compare,
+                                  temporal=self.temporal_window
+                                  if self.temporal_check.isChecked() else None)
         self.result = None
         self.job = ExportJob(self.input_path, output, self.restorer, settings, self)
         self.job.progress.connect(self._progress)

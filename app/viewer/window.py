@@ -9,13 +9,14 @@ from pathlib import Path
 
 from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
-from PyQt6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QInputDialog, QLabel,
+from PyQt6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel,
                              QMainWindow, QMenu, QSlider, QToolButton, QVBoxLayout, QWidget)
 
 import models
 from app.viewer.banner import MessageBanner
 from app.viewer.compare_view import SIDE_BY_SIDE, SPLIT, CompareView
 from app.viewer.help_overlay import HelpOverlay
+from app.viewer.open_dialogs import VIDEO_FILTER, ask_for_camera, ask_for_file, ask_for_url
 from app.viewer.player import Player
 from app.viewer.session import Opener, PlayState, SourceInfo
 from engine.backends import backend_choices
@@ -23,10 +24,7 @@ from engine.frames import Frame
 from engine.restorer import RestorerSettings
 from engine.sources import open_source
 from engine.stages.temporal import DEFAULT_WINDOW, describe_temporal
-from engine.sources.camera_list import list_cameras
 
-VIDEO_FILTER = ("Videos (*.mp4 *.mkv *.mov *.avi *.webm *.m4v *.mpg *.mpeg *.ts *.wmv);;"
-                "All files (*)")
 OVERLAY_REFRESH_MS = 500
 JUMP_SECONDS = 1.0
 
@@ -203,30 +201,16 @@ class ViewerWindow(QMainWindow):
         self.player.open(opener)
 
     def open_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a video", "", VIDEO_FILTER)
-        if path:
+        if (path := ask_for_file(self)) is not None:
             self.open_file(path)
 
     def open_camera_dialog(self) -> None:
-        """A list of the cameras found, by name; where none is listed (not Linux, or no
-        sysfs), an index to try."""
-        cameras = list_cameras()
-        if not cameras:
-            index, ok = QInputDialog.getInt(self, "Open a camera", "No camera is listed; "
-                                            "camera index (/dev/videoN):", 0, 0, 63)
-            if ok:
-                self.open_camera(index)
-            return
-        labels = [camera.label() for camera in cameras]
-        choice, ok = QInputDialog.getItem(self, "Open a camera", "Camera:", labels, 0, False)
-        if ok and choice in labels:
-            self.open_camera(cameras[labels.index(choice)].index)
+        if (index := ask_for_camera(self)) is not None:
+            self.open_camera(index)
 
     def open_url_dialog(self) -> None:
-        url, ok = QInputDialog.getText(self, "Open a stream", "URL (rtsp://, udp://, "
-                                       "http(s)://):")
-        if ok and url.strip():
-            self.open_url(url.strip())
+        if (url := ask_for_url(self)) is not None:
+            self.open_url(url)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -252,7 +236,9 @@ class ViewerWindow(QMainWindow):
             return
         from app.viewer.export_dialog import ExportDialog
         if self.export_dialog is None or not self.export_dialog.busy:
-            self.export_dialog = ExportDialog(self.source_path, self.settings, self)
+            self.export_dialog = ExportDialog(
+                self.source_path, self.settings, self,
+                self.temporal_window if self.temporal_action.isChecked() else None)
         self.export_dialog.show()
         self.export_dialog.raise_()
 
