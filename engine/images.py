@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from engine.atomic import atomic_output
+from common.atomic import atomic_output
 from engine.depth import add_restoration, to_uint8
 from engine.errors import InputError
 from engine.outputs import InputSet, refuse_inputs

@@ -9,7 +9,7 @@ import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
-from engine.atomic import PendingFile, sweep_stale
+from common.atomic import PendingFile, sweep_stale
 from engine.errors import InputError
 
 ADVICE = {errno.ENOSPC: "free some space or choose another folder",
@@ -96,7 +96,7 @@ def check_space(folder: Path, needed: int) -> None:
 
 
 def sweep_note(folder: Path) -> str | None:
-    """Remove what killed runs left in `folder` (see engine.atomic); a line saying so."""
+    """Remove what killed runs left in `folder` (see common.atomic); a line saying so."""
     removed = sweep_stale(folder)
     if not removed:
         return None

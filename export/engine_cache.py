@@ -20,9 +20,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from common.atomic import write_bytes_atomic, write_json_atomic
 from export.engine_profile import Profile
 from export.errors import ExportError
-from export.files import cache_root, read_json, write_atomic, write_json
+from export.files import cache_root, read_json
 
 T = TypeVar("T")
 
@@ -80,7 +81,7 @@ class EngineCache:
     def remember_profile(self, model: str, profile: Profile) -> None:
         """Make `profile` the one the tensorrt backend builds or loads for `model` (what
         `deblur engine` last built), instead of the default."""
-        write_json(self.root / f"{model}.profile.json", profile.as_dict())
+        write_json_atomic(self.root / f"{model}.profile.json", profile.as_dict())
 
     def remembered_profile(self, model: str) -> Profile | None:
         record = read_json(self.root / f"{model}.profile.json")
@@ -111,8 +112,8 @@ class EngineCache:
         """Write the engine, then its metadata (so an engine without metadata is never
         trusted)."""
         path = self.engine_path(key)
-        write_atomic(path, data)
-        write_json(self.meta_path(key), {
+        write_bytes_atomic(path, data)
+        write_json_atomic(self.meta_path(key), {
             "key": key.as_dict(), "key_sha256": key.digest(),
             "engine_sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data),
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})

@@ -4,9 +4,9 @@
 graph pads to the model's multiple itself, so any frame size inside the range is accepted."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from common.sizes import parse_size
 from export.errors import ExportError
 
 Shape = tuple[int, int, int, int]   # N, H, W, 3
@@ -29,15 +29,6 @@ class Profile:
         def size(s: Shape) -> str:
             return f"{s[2]}x{s[1]}" + (f" x{s[0]}" if s[0] > 1 else "")
         return f"min {size(self.min)}, opt {size(self.opt)}, max {size(self.max)}"
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """'WxH' -> (width, height)."""
-    match = re.fullmatch(r"\s*(\d+)\s*[xX]\s*(\d+)\s*", text)
-    if not match or 0 in (int(match[1]), int(match[2])):
-        raise ExportError(f"size {text!r} is not WIDTHxHEIGHT with positive numbers "
-                          "(e.g. 1280x720)")
-    return int(match[1]), int(match[2])
 
 
 def _shape(batch: int, size: tuple[int, int]) -> Shape:
@@ -67,7 +58,8 @@ def profile_from_options(sizes: list[str] | None = None, min_size: str | None = 
         high = (max(w for w, _ in parsed), max(h for _, h in parsed))
         return Profile(_shape(1, low), _shape(batch, parsed[0]), _shape(batch, high))
     if all(explicit):
-        low, opt, high = (parse_size(s) for s in explicit)
+        low, opt, high = (parse_size(text, option)
+                          for text, option in zip(explicit, ("--min", "--opt", "--max")))
         if not all(lo <= o <= hi for lo, o, hi in zip(low, opt, high)):
             raise ExportError(f"profile needs min <= opt <= max in width and height; got "
                               f"{min_size}, {opt_size}, {max_size}")

@@ -13,8 +13,9 @@ import onnx
 import onnxruntime as ort
 import torch
 
+from common.atomic import write_bytes_atomic, write_json_atomic
 from export.errors import ExportError
-from export.files import cache_root, read_json, write_atomic, write_json
+from export.files import cache_root, read_json
 from export.onnx_export import (EXPORTER_VERSION, INPUT_NAME, OPSET, OUTPUT_NAME, TRACE_SHAPE,
                                 export_onnx)
 from export.onnx_verify import FULL_SHAPES, QUICK_SHAPES, Check, verify
@@ -74,8 +75,8 @@ def write_export(export: OnnxExport, path: Path) -> None:
     if not export.passed:
         raise ExportError(f"{export.record['model']} ({export.record['precision']}): "
                           "verification failed, nothing written")
-    write_atomic(path, export.graph)
-    write_json(sidecar_path(path), export.record)
+    write_bytes_atomic(path, export.graph)
+    write_json_atomic(sidecar_path(path), export.record)
 
 
 def cached_onnx(model: LoadedModel, precision: str,

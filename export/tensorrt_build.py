@@ -19,10 +19,10 @@ from typing import Any
 
 import torch
 
+from common.atomic import write_bytes_atomic
 from export.engine_cache import EngineCache, EngineKey
 from export.engine_profile import Profile
 from export.errors import ExportError, TensorRTUnavailable
-from export.files import write_atomic
 from export.onnx_artifact import cached_onnx
 from export.onnx_export import INPUT_NAME
 from models import LoadedModel
@@ -106,7 +106,7 @@ def build_serialized(trt: ModuleType, onnx_path: Path, profile: Profile,
     if serialized is None:
         raise ExportError(f"TensorRT could not build an engine from {onnx_path.name} "
                           f"({profile.describe()}); see its log above")
-    write_atomic(timing_cache, bytes(cache.serialize()))   # now with this build's timings
+    write_bytes_atomic(timing_cache, bytes(cache.serialize()))   # now with this build's timings
     return bytes(serialized)
 
 

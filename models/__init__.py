@@ -2,7 +2,7 @@
 Imports nothing from engine/, export/ or app/."""
 from models.errors import ModelError
 from models.registry import (ALIASES, ENTRIES, LoadedModel, ModelEntry, ModelSpec, load,
-                             read_card, resolve, save)
+                             read_card, record_metrics, resolve, save, write_card)
 
 __all__ = ["ALIASES", "ENTRIES", "LoadedModel", "ModelEntry", "ModelError", "ModelSpec", "load",
-           "read_card", "resolve", "save"]
+           "read_card", "record_metrics", "resolve", "save", "write_card"]

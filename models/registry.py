@@ -20,6 +20,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from common.atomic import atomic_output, write_json_atomic
 from models.deblurganv2 import FPNGenerator, FPNGeneratorConfig
 from models.errors import ModelError
 from models.mprnet import MPRNet, MPRNetConfig
@@ -96,6 +97,21 @@ def read_card(entry: ModelEntry) -> dict | None:
         raise ModelError(f"model card {path} is unreadable ({exc}); restore it from git") from exc
 
 
+def write_card(path: Path, card: dict) -> None:
+    """The one way a card is written or rewritten: whole or not at all, as indented JSON."""
+    write_json_atomic(path, card)
+
+
+def record_metrics(entry: ModelEntry, key: str, figures: dict) -> None:
+    """Put `figures` into the entry's card as metrics[key] (what `eval --record` keeps)."""
+    card = read_card(entry)
+    if card is None:
+        raise ModelError(f"model {entry.name!r} has no card at {entry.card_path()} to record "
+                         "metrics in; train or restore it first")
+    card.setdefault("metrics", {})[key] = figures
+    write_card(entry.card_path(), card)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -147,12 +163,11 @@ def save(entry_name: str, module: nn.Module, card: dict, directory: Path | None 
     directory = Path(directory) if directory is not None else weights_dir()
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / f"{entry.name}.safetensors"
-    tmp = weights.with_suffix(".tmp")
     state = {k: v.detach().contiguous().cpu() for k, v in module.state_dict().items()}
-    save_file(state, str(tmp))
-    os.replace(tmp, weights)
+    with atomic_output(weights) as temporary:
+        save_file(state, str(temporary))
     full_card = {"name": entry.name, "architecture": entry.architecture,
                  "config": dataclasses.asdict(entry.config), **card,
                  "sha256": sha256_of(weights)}
-    (directory / f"{entry.name}.json").write_text(json.dumps(full_card, indent=2) + "\n")
+    write_card(directory / f"{entry.name}.json", full_card)
     return weights

@@ -3,7 +3,6 @@ write is refused before the model loads, OS errors and signals end in one line w
 half-written left behind."""
 from __future__ import annotations
 
-import fcntl
 import os
 import signal
 import subprocess
@@ -14,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from engine.atomic import sweep_stale
 from tests.mounts import fill, read_only_folder, tmpfs
 from tests.videos import make_video, patches
 
@@ -160,23 +158,6 @@ def test_the_next_run_removes_what_a_sigkill_left_but_not_what_a_live_export_wri
     assert f"deblur: removed 1 temporary file(s) that a killed run left in {tmp_path}: " \
            f"{stale[0]}\n" in err
     assert live.returncode == 143 and leftovers(tmp_path) == []
-
-
-def test_sweeping_keeps_files_of_live_pids_and_locked_files(tmp_path):
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    dead, alive = gone.pid, os.getpid()
-    names = {"dead": f".x.mp4.deblur-{dead}-abc.part.mp4",
-             "alive": f".y.mp4.deblur-{alive}-abc.part.mp4",
-             "locked": f".z.mp4.deblur-{dead}-def.part.mp4",   # a writer in another namespace
-             "not ours": f".w.mp4.{dead}.part.mp4"}
-    for name in names.values():
-        (tmp_path / name).write_bytes(b"")
-    with open(tmp_path / names["locked"]) as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
-        assert sweep_stale(tmp_path) == [tmp_path / names["dead"]]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        n for k, n in names.items() if k != "dead")
 
 
 def test_pcm_audio_for_an_mp4_is_reencoded_to_aac_said_before_the_first_frame(

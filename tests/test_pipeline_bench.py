@@ -1,5 +1,5 @@
 """The pipeline benchmarks run end to end at a tiny size and report consistent numbers (their
-speed is measured by `python -m engine.pipeline_bench`, not asserted here)."""
+speed is measured by `deblur bench --pipeline`, not asserted here)."""
 from __future__ import annotations
 
 from engine.pipeline_bench import export_throughput, live_latency, memory_over_run

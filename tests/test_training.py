@@ -237,15 +237,6 @@ def test_bf16_is_chosen_only_where_the_cpu_has_it(tmp_path):
     assert resolve_precision("fp32", torch.device("cpu")) == "fp32"
 
 
-def test_step_bench_measures_every_arithmetic(capsys):
-    from models.training import step_bench
-    step_bench.main(["--model", "fast", "--steps", "1"])
-    report = json.loads(capsys.readouterr().out)
-    assert [r["arithmetic"] for r in report["rows"]] == [v[0] for v in step_bench.VARIANTS]
-    assert report["rows"][0]["speed_vs_reference"] == 1.0
-    assert all(r["s_per_step"] > 0 for r in report["rows"])
-
-
 def test_sharp_in_set_and_its_evaluation(photos, tmp_path, monkeypatch, capsys):
     """`data sharp` writes every variant of every held-out photo plus video frames; `eval
     --sharp` scores each against itself and records the mean and the worst in the card."""

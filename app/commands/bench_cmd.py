@@ -2,7 +2,8 @@
 throughput and peak memory of a backend, and in the same run the reference path (eager fp32
 PyTorch, one frame at a time, as the original DeblurGAN-v2 predict script), with the ratio.
 `--image-size WxH` measures instead the peak memory of restoring one picture that big as
-`deblur image` does."""
+`deblur image` does; `--pipeline`, `--tiling-check` and `--train-step` other targets
+(app/commands/bench_modes.py)."""
 from __future__ import annotations
 
 import argparse
@@ -10,31 +11,48 @@ import json
 import os
 import sys
 
-from app.commands.options import add_restorer_options, parse_size
+from app.commands import bench_modes
+from app.commands.options import add_restorer_options
+from common.sizes import parse_size
 from engine.bench import BenchRequest, machine_description, run_benchmark
 from engine.image_bench import measure_image_memory
 from engine.errors import InputError
+
+DEFAULT_SIZE = "640x360"
 
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("bench", help="measure a backend against the reference path")
     add_restorer_options(parser)
-    parser.add_argument("--size", default="640x360", help="frame size WxH (default 640x360)")
+    parser.add_argument("--size", metavar="WxH",
+                        help=f"frame size (default {DEFAULT_SIZE}; "
+                             f"{bench_modes.TILING_SIZE} for --tiling-check)")
     parser.add_argument("--frames", type=int, default=100, help="frames to time per path")
     parser.add_argument("--batch", type=int, default=1, help="frames per backend call")
     parser.add_argument("--image-size", metavar="WxH",
                         help="measure the peak memory growth of `deblur image` on a picture "
                              "this big instead (e.g. 8000x8000)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    bench_modes.add_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.image_size:
+    mode = bench_modes.chosen_mode(args)
+    if mode == "--image-size":
         return _image_memory(args)
-    width, height = parse_size(args.size)
+    if mode == "--train-step":
+        return bench_modes.run_train_step(args)
+    width, height = parse_size(args.size or (bench_modes.TILING_SIZE
+                                             if mode == "--tiling-check" else DEFAULT_SIZE))
+    if mode == "--pipeline":
+        return bench_modes.run_pipeline(args, width, height)
     if args.tile:
-        raise InputError("bench measures whole frames; --tile is not supported here")
+        raise InputError("--tiling-check takes its tiles as TILE:OVERLAP, not --tile"
+                         if mode else "bench measures whole frames; --tile is not supported "
+                         "here")
+    if mode == "--tiling-check":
+        return bench_modes.run_tiling_check(args, width, height)
     request = BenchRequest(model=args.model, backend=args.backend, device=args.device,
                            width=width, height=height, frames=args.frames, batch=args.batch)
     print(f"benchmarking {args.model} at {width}x{height}, {args.frames} frames per path ...",

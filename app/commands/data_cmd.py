@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
 from tqdm import tqdm
 
-from app.commands.options import parse_clip_size, parse_size
-from engine.atomic import atomic_output
+from common.atomic import atomic_outputs
+from common.sizes import parse_clip_size, parse_size
 from engine.errors import InputError
 from models.training.fetch import (default_cache_dir, fetch_sources, split_holdout,
                                    training_images)
@@ -118,8 +117,7 @@ def run_clips(args: argparse.Namespace) -> int:
     bar = tqdm(total=len(plans) * args.frames, unit="frame", disable=None)
     for plan in plans:
         targets = [args.output / f"{plan.name}{ext}" for ext in (".mp4", ".sharp.mkv", ".json")]
-        with ExitStack() as stack:
-            temps = [stack.enter_context(atomic_output(t)) for t in targets]
+        with atomic_outputs(targets) as temps:
             write_clip(plan.clip(), temps, plan.about(), progress=lambda n: bar.update(1))
     bar.close()
     print(f"{len(plans)} clips -> {args.output} (NAME.mp4 blurred, NAME.sharp.mkv ground truth, "

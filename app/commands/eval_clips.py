@@ -15,6 +15,7 @@ from engine.clip_evaluation import find_clips, score_clip, summarise
 from engine.errors import InputError
 from engine.evaluation import describe_severity
 from engine.sources.file import FileSource
+from models import record_metrics
 
 COLUMNS = ("frames", "psnr_input", "psnr_output", "gain", "worst_stretch")
 
@@ -40,7 +41,7 @@ def run_clips(args: argparse.Namespace) -> int:
     else:
         _print_table(rows, summary, restorer.description)
     if args.record:
-        _record(restorer, args.record, summary)
+        record_metrics(restorer.model.entry, args.record, summary)
     return 0 if len(rows) == len(clips) else 2
 
 
@@ -68,10 +69,3 @@ def _print_table(rows: list[dict], summary: dict, description: str) -> None:
           f"({least['clip']}); worst {stretch['frames']}-frame stretch {stretch['gain']:+.2f} dB "
           f"({stretch['clip']}, frames {stretch['first_frame']}-{last})")
     print(describe_severity(summary["by_input"]))
-
-
-def _record(restorer, key: str, summary: dict) -> None:
-    card_path = restorer.model.entry.card_path()
-    card = json.loads(card_path.read_text())
-    card.setdefault("metrics", {})[key] = summary
-    card_path.write_text(json.dumps(card, indent=2) + "\n")

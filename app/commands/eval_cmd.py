@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
               f"({kept['image']})")
         print(describe_severity(bands))
     if args.record:
-        _record(restorer.model.entry, args.record, {
+        models.record_metrics(restorer.model.entry, args.record, {
             "pairs": len(rows), "source": str(args.pairs),
             **{k: round(v, 3) for k, v in mean.items() if k != "image"},
             "worst": worst_case, "by_input": bands})
@@ -113,12 +113,5 @@ def run_sharp(args: argparse.Namespace) -> int:
               f"worst {least['psnr_kept']:.2f} dB ({least['image']}); {len(below)} of "
               f"{len(rows)} below {SHARP_KEPT_TARGET_DB:g} dB")
     if args.record:
-        _record(restorer.model.entry, args.record, summary)
+        models.record_metrics(restorer.model.entry, args.record, summary)
     return 0
-
-
-def _record(entry: models.ModelEntry, key: str, figures: dict) -> None:
-    card_path = entry.card_path()
-    card = json.loads(card_path.read_text())
-    card.setdefault("metrics", {})[key] = figures
-    card_path.write_text(json.dumps(card, indent=2) + "\n")

@@ -8,13 +8,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 
 from tqdm import tqdm
 
-from app.commands.options import parse_clip_size
-from engine.atomic import atomic_output
+from common.atomic import atomic_outputs
+from common.sizes import parse_clip_size
 from engine.errors import InputError
 from models.training.video_shake import ShakeConfig, synthesise
 
@@ -64,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{target}: exists; pass -y to overwrite")
     bar = tqdm(unit="frame", disable=None)
     try:
-        with ExitStack() as stack:
-            temps = [stack.enter_context(atomic_output(t)) for t in targets]
+        with atomic_outputs(targets) as temps:
             count = (_photo_clip(args, temps, bar) if args.photo else
                      synthesise(args.input, temps[0], temps[1],
                                 ShakeConfig(args.max_blur, args.exposure or 0.6, args.seed),

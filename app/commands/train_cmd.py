@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 import models
+from common.atomic import atomic_outputs
 from models.training.errors import FetchError
 from models.training.fetch import default_cache_dir, split_holdout, training_images
 from models.training.loop import TrainOptions, train
@@ -95,8 +96,11 @@ def run(args: argparse.Namespace) -> int:
         print("not published: the run paused before its last step", file=sys.stderr)
     elif args.publish:
         target = models.registry.PACKAGED_WEIGHTS
-        for path in (weights, weights.with_suffix(".json")):
-            shutil.copy2(path, target / path.name)
-        shutil.copy2(run_dir / "curves.png", target / f"{entry.name}.curves.png")
+        card = weights.with_suffix(".json")
+        published = {weights: target / weights.name, card: target / card.name,
+                     run_dir / "curves.png": target / f"{entry.name}.curves.png"}
+        with atomic_outputs(list(published.values())) as temps:   # all three or none
+            for path, temporary in zip(published, temps):
+                shutil.copy2(path, temporary)
         print(f"published to {target}", file=sys.stderr)
     return 0

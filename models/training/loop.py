@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 import signal
 import threading
 import time
@@ -21,6 +20,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 import models
+from common.atomic import atomic_output
 from models.discriminator import DiscriminatorConfig, DoubleScaleDiscriminator
 from models.guard import LowFrequencyGuard
 from models.training import curves
@@ -257,9 +257,8 @@ class Trainer:
         return state
 
     def save_checkpoint(self, path: Path) -> None:
-        tmp = path.with_suffix(".tmp")
-        torch.save(self._state(), tmp)
-        os.replace(tmp, path)
+        with atomic_output(path) as temporary:
+            torch.save(self._state(), temporary)
 
     def load_checkpoint(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=True)

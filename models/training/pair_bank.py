@@ -6,12 +6,13 @@ content keeps changing over a long run. The bank is saved to a cache file outsid
 and loaded again on resume."""
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from common.atomic import atomic_output
 
 MakePairs = Callable[[], tuple[torch.Tensor, torch.Tensor]]   # B x 3 x S x S each, [0, 1]
 
@@ -52,9 +53,8 @@ class PairBank:
         if self.cache is None:
             return
         Path(self.cache).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(f"{self.cache}.tmp")
-        torch.save({"blurred": self.blurred, "sharp": self.sharp}, tmp)
-        os.replace(tmp, self.cache)
+        with atomic_output(Path(self.cache)) as temporary:
+            torch.save({"blurred": self.blurred, "sharp": self.sharp}, temporary)
 
     def refresh(self) -> None:
         """Replace the oldest slice of the bank with freshly synthesised pairs."""

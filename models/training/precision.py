@@ -2,7 +2,7 @@
 natively (CUDA GPUs from Ampere on; CPUs with AVX512-BF16 or AMX), fp32 elsewhere. The weights,
 optimiser state and losses stay fp32; only the convolutions' arithmetic drops to bf16. On the
 2-core AVX512-BF16 EPYC a whole MPRNet step (blur synthesis included) became 2.1x quicker; a
-fast-model step only 1.08x, as the blur synthesis is most of it (models/training/step_bench.py).
+fast-model step only 1.08x, as the blur synthesis is most of it (`deblur bench --train-step`).
 Validation and every shipped engine run fp32 (or fp16 on GPUs) regardless."""
 from __future__ import annotations
 

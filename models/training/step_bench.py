@@ -3,13 +3,11 @@ old arithmetic (fp32, NCHW: the reference) and the current ones (fp32 and bf16 a
 channels-last), measured in one run. The sharp crops are one procedural batch drawn once and
 reused, so no data is needed and drawing them (slow in NumPy) is not what is timed.
 
-    python -m models.training.step_bench --model fast [--steps 6] [--device cpu]
-    python -m models.training.step_bench --model fast --bank 256   # pair bank vs on the fly
+    deblur bench --train-step --model fast [--steps 6] [--device cpu]
+    deblur bench --train-step --model fast --bank 256   # pair bank vs on the fly
 """
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import tempfile
 import time
@@ -72,27 +70,11 @@ def bank_against_synthesis(model: str, bank_size: int, steps: int, device: str) 
             "ratio": round(rates["pair bank"] / rates["on-the-fly synthesis"], 2)}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default="fast")
-    parser.add_argument("--steps", type=int, default=6)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--bank", type=int, default=0, metavar="PAIRS",
-                        help="instead: a pair bank of this many against on-the-fly synthesis")
-    args = parser.parse_args(argv)
-    if args.bank:
-        print(json.dumps(bank_against_synthesis(args.model, args.bank, args.steps, args.device),
-                         indent=1))
-        return
+def arithmetic_report(model: str, steps: int, device: str) -> dict:
+    """Seconds per step of every arithmetic in VARIANTS, and each one's speed against the
+    first (the reference)."""
     rows = [{"arithmetic": label, "s_per_step": round(seconds_per_step(
-        args.model, precision, cl, args.steps, args.device), 4)}
-        for label, precision, cl in VARIANTS]
-    reference = rows[0]["s_per_step"]
+        model, precision, cl, steps, device), 4)} for label, precision, cl in VARIANTS]
     for row in rows:
-        row["speed_vs_reference"] = round(reference / row["s_per_step"], 2)
-    print(json.dumps({"model": args.model, "device": args.device,
-                      "threads": torch.get_num_threads(), "rows": rows}, indent=1))
-
-
-if __name__ == "__main__":
-    main()
+        row["speed_vs_reference"] = round(rows[0]["s_per_step"] / row["s_per_step"], 2)
+    return {"model": model, "device": device, "threads": torch.get_num_threads(), "rows": rows}
