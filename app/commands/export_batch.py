@@ -6,7 +6,6 @@ folder), 130 Ctrl-C (finished files are kept; a rerun skips them)."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import glob
 import sys
 import time
@@ -96,6 +95,16 @@ def run(args: argparse.Namespace) -> int:
     return exit_code(ordered)
 
 
+def need_ray(flag: str):
+    """engine.batch.ray_runner, or a one-line InputError saying how to install Ray."""
+    try:
+        from engine.batch import ray_runner
+    except ImportError:
+        raise InputError(f"{flag} needs Ray: pip install 'deblur[cluster]' (on every node)") \
+            from None
+    return ray_runner
+
+
 def _sweep(plan: BatchPlan) -> None:
     """Remove the part files killed runs left in the output folders (engine.outputs)."""
     for folder in sorted({item.output.parent for item in plan.todo}):
@@ -122,19 +131,12 @@ def _run_files(args: argparse.Namespace, plan: BatchPlan,
             return run_local(plan.todo, restorer, options, progress)
         finally:
             progress.close()
-    try:
-        from engine.batch import ray_runner
-    except ImportError:
-        raise InputError("--ray needs Ray: pip install 'deblur[cluster]' (on every node)") \
-            from None
+    ray_runner = need_ray("--ray")
     print(f"deblur: {ray_runner.connect(args.ray)}; each worker picks its backend "
           f"({args.backend}) and device", file=sys.stderr)
     settings = restorer_settings_from(args)
     if args.threads is None:   # each task's share of its machine, not the whole machine
-        onnx = dataclasses.replace(settings.options.onnxruntime,
-                                   threads=max(1, round(args.ray_cpus)))
-        settings = dataclasses.replace(
-            settings, options=dataclasses.replace(settings.options, onnxruntime=onnx))
+        settings = ray_runner.with_threads(settings, args.ray_cpus)
     progress = BatchProgress(plan.todo)
     try:
         return ray_runner.run_on_ray(plan.todo, settings, options, progress,

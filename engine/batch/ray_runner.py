@@ -10,6 +10,7 @@ actor, pinned to the driver's node, how far each file is; the driver shows the s
 and summary as a local run. The only module of the package that imports ray."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -41,6 +42,13 @@ def connect(address: str) -> str:
                              "start one with `ray start --head` or pass its address") from None
     cpus = ray.cluster_resources().get("CPU", 0)
     return f"Ray cluster of {len(ray.nodes())} node(s), {cpus:g} CPUs"
+
+
+def with_threads(settings: RestorerSettings, cpus: float) -> RestorerSettings:
+    """`settings` with ONNX Runtime on the task's CPUs rather than on every core of its node."""
+    onnx = dataclasses.replace(settings.options.onnxruntime, threads=max(1, round(cpus)))
+    return dataclasses.replace(
+        settings, options=dataclasses.replace(settings.options, onnxruntime=onnx))
 
 
 @ray.remote(num_cpus=0)
