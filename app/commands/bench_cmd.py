@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from app.commands import bench_modes
+from app.commands import bench_batch, bench_modes
 from app.commands.options import add_restorer_options
 from common.sizes import parse_size
 from engine.bench import BenchRequest, machine_description, run_benchmark
@@ -34,10 +34,13 @@ def register(subparsers) -> None:
                              "this big instead (e.g. 8000x8000)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     bench_modes.add_options(parser)
+    bench_batch.add_options(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.batch_files:
+        return bench_batch.run(args)
     mode = bench_modes.chosen_mode(args)
     if mode == "--image-size":
         return _image_memory(args)
