@@ -15,10 +15,12 @@ from models.registry import ModelSpec
 
 
 class FrameAdapter(nn.Module):
-    def __init__(self, network: nn.Module, spec: ModelSpec, float_output: bool = False):
+    def __init__(self, network: nn.Module, spec: ModelSpec, float_output: bool = False,
+                 guard: bool = True):
         super().__init__()
         self.network = network
-        self.guard = LowFrequencyGuard()
+        # guard=False only to measure what the guard costs or saves (deblur eval --guard-ablation)
+        self.guard = LowFrequencyGuard() if guard else None
         self.multiple = spec.pad_multiple
         # Unrounded [0, 1] output instead of uint8: lets export verification compare graphs
         # more finely than one uint8 step (1/255), which a rounding flip would exceed.
@@ -36,7 +38,8 @@ class FrameAdapter(nn.Module):
         pad_h = (self.multiple - height % self.multiple) % self.multiple
         pad_w = (self.multiple - width % self.multiple) % self.multiple
         x = F.pad(x, (0, pad_w, 0, pad_h), mode="replicate")
-        y = self.guard(self.network(x), x)[:, :, :height, :width]
+        y = self.network(x)
+        y = (self.guard(y, x) if self.guard is not None else y)[:, :, :height, :width]
         y = ((y - self.low) / self.step).clamp(0, 255)
         if self.float_output:
             return (y / 255).permute(0, 2, 3, 1)

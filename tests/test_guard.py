@@ -2,11 +2,14 @@
 slow gradients) on every backend, while the detail a model restores passes through."""
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import torch
 from torch import nn
 
 import models
+from app.cli import main
 from models.frame_adapter import FrameAdapter
 from models.guard import LowFrequencyGuard
 from engine.sources.file import FileSource
@@ -72,3 +75,22 @@ def test_shipped_fast_keeps_a_bright_sharp_frame():
     with torch.inference_mode():
         out = adapter(torch.from_numpy(frame)[None])[0].numpy().astype(np.float32)
     assert abs(out.mean() - frame.mean()) < 2.0
+
+
+def test_without_the_guard_the_darkening_shows_which_is_what_the_ablation_measures():
+    spec = models.resolve("fast").spec
+    frame = _bright_sharp_frame(1.6)
+    with torch.inference_mode():
+        pixels = torch.from_numpy(frame)[None]
+        guarded = FrameAdapter(_Darken(), spec).eval()(pixels)[0].numpy().astype(np.float32)
+        bare = FrameAdapter(_Darken(), spec, guard=False).eval()(pixels)[0].numpy()
+    assert abs(guarded.mean() - frame.mean()) < 1.0
+    assert frame.mean() - bare.astype(np.float32).mean() > 5.0
+
+
+def test_eval_guard_ablation_reports_both_in_one_run(weights_dir, capsys):
+    assert main(["eval", "--pairs", "samples/pairs", "--guard-ablation", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert set(summary) == {"with guard", "without guard"}
+    assert all(s["pairs"] == 3 for s in summary.values())
+    assert summary["with guard"] != summary["without guard"]

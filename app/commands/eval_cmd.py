@@ -34,6 +34,9 @@ def register(subparsers) -> None:
                       "with ground truth NAME.sharp.* beside them (deblur data clips)")
     add_restorer_options(parser)
     parser.add_argument("--json", action="store_true", help="print rows as JSON")
+    parser.add_argument("--guard-ablation", action="store_true",
+                        help="--pairs: the model with and without its do-no-harm guard, in one "
+                             "run (torch backend)")
     parser.add_argument("--record", metavar="KEY",
                         help="store the averages in the model card under metrics.KEY")
     parser.set_defaults(run=run)
@@ -48,6 +51,9 @@ def run(args: argparse.Namespace) -> int:
     pairs = find_pairs(args.pairs)
     if not pairs:
         raise InputError(f"{args.pairs}: no blur/ + sharp/ image pairs found")
+    if args.guard_ablation:
+        from app.commands.eval_guard import run_guard_ablation
+        return run_guard_ablation(args, pairs)
     restorer = restorer_from(args)
     rows = []
     for blurred, sharp in tqdm(pairs, unit="pair", disable=None):

@@ -34,7 +34,7 @@ class TorchBackend:
         network = model.module
         if self.precision == "fp16":
             network = copy.deepcopy(network).half()   # the caller's module stays fp32
-        adapter = FrameAdapter(network, model.spec).eval()
+        adapter = FrameAdapter(network, model.spec, guard=options.guard).eval()
         if self.precision == "fp16":
             adapter = adapter.half()
         self.adapter = adapter.to(self.device, memory_format=torch.channels_last)
