@@ -19,9 +19,9 @@ from engine.temporal.sharpness import FrameInfo, lowpass
 
 @dataclass
 class FusionParams:
-    sigma: float = 6.0            # split between own low band and borrowed detail (px)
-    agree_tolerance: float = 6.0  # grey levels of low-band difference that halve the weight
-    sharper_margin: float = 0.6   # reference this much sharper (ratio - 1) = full weight
+    sigma: float = 10.0           # split between own low band and borrowed detail (px)
+    agree_tolerance: float = 20.0 # grey levels of low-band difference that halve the weight
+    sharper_margin: float = 0.3   # reference this much sharper (ratio - 1) = full weight
     min_weight: float = 0.02      # below this the reference is ignored at a pixel
     confidence_blur: float = 1.0  # smooths the weight maps (flow-size px): no seams
 
@@ -84,17 +84,21 @@ def fuse(target: FrameInfo, refs: list[tuple[FrameInfo, Alignment]],
             continue
         wfull = cv2.resize(wmap, (w, h), interpolation=cv2.INTER_LINEAR)
         mx, my = alignment.full_maps(w, h)
-        warped = cv2.remap(ref.detail, mx, my, cv2.INTER_LINEAR,
+        # cubic: bilinear resampling at a fractional shift softens the detail it carries
+        warped = cv2.remap(ref.detail, mx, my, cv2.INTER_CUBIC,
                            borderMode=cv2.BORDER_REPLICATE)
         if total is None:
-            total, detail = wfull, warped * wfull[..., None]
+            total, square, detail = wfull, wfull * wfull, warped * wfull[..., None]
         else:
             total = total + wfull
+            square += wfull * wfull
             detail += warped * wfull[..., None]
     if total is None:
         stats.reason = "no agreement"
         return base_u8, stats
-    alpha = np.minimum(total, 1.0)
+    # how much to borrow: the weights' own weighted mean, not their sum (two references
+    # each half sure do not make one sure one)
+    alpha = square / np.maximum(total, 1e-6)
     detail /= np.maximum(total, 1e-6)[..., None]
     if base is None:
         own_low = target.low

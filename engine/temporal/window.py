@@ -32,8 +32,8 @@ class TemporalFuser:
 
     def __init__(self, window: int = 6, past_only: bool = False, max_references: int = 2,
                  min_gain: float = 1.15, params: FusionParams | None = None,
-                 preset: str = "ultrafast", flow_scale: int = 2, fb_check: bool = True,
-                 distance_penalty: float = 0.03):
+                 preset: str = "fast", flow_scale: int = 2, fb_check: bool = True,
+                 distance_penalty: float = 0.03, preblur: float = 2.5):
         if window < 1:
             raise ValueError(f"window must be at least 1 (got {window})")
         self.window = window
@@ -43,6 +43,7 @@ class TemporalFuser:
         self.params = params or FusionParams()
         self.flow_scale = flow_scale
         self.distance_penalty = distance_penalty
+        self.preblur = preblur
         self.aligner = Aligner(preset, check_backward=fb_check)
         self._frames: deque[FrameInfo] = deque()   # analysed frames still of use, in order
         self._pending: deque[FrameInfo] = deque()  # pushed, not yet emitted
@@ -57,7 +58,7 @@ class TemporalFuser:
             raise ValueError(f"expected uint8 HxWx3 RGB, got {rgb.dtype} {rgb.shape}")
         if base is not None and base.shape != rgb.shape:
             raise ValueError(f"base {base.shape} does not match the frame {rgb.shape}")
-        info = FrameInfo(index, rgb, base, self.flow_scale, self.params.sigma)
+        info = FrameInfo(index, rgb, base, self.flow_scale, self.params.sigma, self.preblur)
         if self._frames:
             last = self._frames[-1]
             if last.rgb is not None and last.rgb.shape != rgb.shape or scene_cut(last, info):
@@ -129,7 +130,7 @@ class TemporalFuser:
 
     def _finish(self, info: FrameInfo) -> TemporalResult:
         refs = self.candidates(info)
-        aligned = [(ref, self.aligner.align(info.grey, ref.grey)) for ref in refs]
+        aligned = [(ref, self.aligner.align(info.flow_grey, ref.flow_grey)) for ref in refs]
         frame, stats = fuse(info, aligned, self.params, info.base)
         if not refs:
             stats.reason = "sharpest in its window"
