@@ -48,7 +48,7 @@ class Alignment:
 class Aligner:
     """One DIS instance per aligner (DIS keeps buffers between calls; not thread-safe)."""
 
-    def __init__(self, preset: str = "ultrafast", fb_tolerance: float = 1.0,
+    def __init__(self, preset: str = "fast", fb_tolerance: float = 0.5,
                  check_backward: bool = True):
         self.dis = cv2.DISOpticalFlow_create(PRESETS[preset])
         self.fb_tolerance = fb_tolerance     # in flow-size pixels

@@ -20,10 +20,14 @@ from engine.temporal.sharpness import FrameInfo, lowpass
 @dataclass
 class FusionParams:
     sigma: float = 10.0           # split between own low band and borrowed detail (px)
-    agree_tolerance: float = 20.0 # grey levels of low-band difference that halve the weight
+    agree_tolerance: float = 20.0 # grey levels of low-band difference that halve the weight,
+    structure_window: float = 3.0 # local window (flow-size σ) of the structure test
+    structure_floor: float = 0.5  # correlation at or below which a reference lends nothing
+    structure_c: float = 0.3      # grey levels²: flat areas count as agreeing
     sharper_margin: float = 0.3   # reference this much sharper (ratio - 1) = full weight
     min_weight: float = 0.02      # below this the reference is ignored at a pixel
     confidence_blur: float = 1.0  # smooths the weight maps (flow-size px): no seams
+    erode: int = 5                # a pixel this close to a failure is itself doubtful
 
 
 @dataclass
@@ -47,18 +51,35 @@ def sharper_gain(ref: float, cur: float, margin: float) -> float:
     return float(np.clip((ref / cur - 1.0) / margin, 0.0, 1.0))
 
 
+def structure_agreement(target: FrameInfo, ref: FrameInfo, alignment: Alignment,
+                        params: FusionParams) -> np.ndarray:
+    """Local correlation of the mid band (flow image minus its low band) of the target and
+    the aligned reference, mapped to [0, 1]. Blur lowers the target's amplitude but keeps
+    the sign of its structure where the reference is in the right place; a ghost (an object
+    that moved on its own, a bad flow) has structure that does not line up."""
+    a = target.mid
+    b = alignment.warp_small(ref.mid)
+    s = params.structure_window
+    ab = cv2.GaussianBlur(a * b, (0, 0), s)
+    aa = cv2.GaussianBlur(a * a, (0, 0), s)
+    bb = cv2.GaussianBlur(b * b, (0, 0), s)
+    c = params.structure_c
+    ncc = (ab + c) / (np.sqrt(aa * bb) + c)
+    return np.clip((ncc - params.structure_floor) / (1.0 - params.structure_floor), 0.0, 1.0)
+
+
 def reference_weight(target: FrameInfo, ref: FrameInfo, alignment: Alignment,
                      params: FusionParams) -> np.ndarray:
     """Weight map at flow size: alignment confidence times low-band agreement times how
     much sharper the reference is."""
     warped = alignment.warp_small(ref.grey_low)
-    diff = target.grey_low - warped
+    diff = np.abs(target.grey_low - warped)
     tol2 = params.agree_tolerance ** 2
     agree = tol2 / (tol2 + diff * diff)
-    weight = alignment.confidence * agree
+    weight = alignment.confidence * agree * structure_agreement(target, ref, alignment, params)
     if params.confidence_blur > 0:
         # erode-then-smooth: a pixel next to a failure is itself doubtful
-        weight = cv2.erode(weight, np.ones((3, 3), np.uint8))
+        weight = cv2.erode(weight, np.ones((params.erode, params.erode), np.uint8))
         weight = cv2.GaussianBlur(weight, (0, 0), params.confidence_blur)
     return weight * sharper_gain(ref.sharpness, target.sharpness, params.sharper_margin)
 
