@@ -24,10 +24,15 @@ demo: venv
 	$(VENV)/bin/deblur image samples/pairs/blur -o demo-output/pairs --model fast -y
 	$(VENV)/bin/deblur eval --pairs samples/pairs --model fast
 	@mkdir -p demo-output
+	@echo "== temporal reference (detail from the sharper frames around each blurred one) =="
+	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_temporal.mp4 -y \
+		--temporal --reference samples/city_sharp.mp4
+	@echo "== single-frame restoration =="
 	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_restored.mp4 -y \
 		--reference samples/city_sharp.mp4
+	@echo "== to watch: blurred | temporal, side by side =="
 	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_side_by_side.mp4 -y \
-		--compare side-by-side
+		--temporal --compare side-by-side
 
 test: venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q

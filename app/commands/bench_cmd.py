@@ -2,7 +2,7 @@
 throughput and peak memory of a backend, and in the same run the reference path (eager fp32
 PyTorch, one frame at a time, as the original DeblurGAN-v2 predict script), with the ratio.
 `--image-size WxH` measures instead the peak memory of restoring one picture that big as
-`deblur image` does; `--pipeline`, `--tiling-check` and `--train-step` other targets
+`deblur image` does; `--pipeline`, `--tiling-check`, `--train-step`, `--temporal` other targets
 (app/commands/bench_modes.py)."""
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         return _image_memory(args)
     if mode == "--train-step":
         return bench_modes.run_train_step(args)
+    if mode == "--temporal":
+        return bench_modes.run_temporal(args)
     width, height = parse_size(args.size or (bench_modes.TILING_SIZE
                                              if mode == "--tiling-check" else DEFAULT_SIZE))
     if mode == "--pipeline":

@@ -17,10 +17,12 @@ from common.sizes import parse_size
 from engine.errors import InputError
 from engine.pipeline_bench import PARTS, pipeline_report
 from engine.tiling import TileOptions
+from engine.stages.temporal import DEFAULT_WINDOW
+from engine.temporal_bench import temporal_report
 from engine.tiling_check import tiling_difference
 from models.training.step_bench import arithmetic_report, bank_against_synthesis
 
-MODES = ("--image-size", "--pipeline", "--tiling-check", "--train-step")
+MODES = ("--image-size", "--pipeline", "--tiling-check", "--train-step", "--temporal")
 TILING_SIZE = "2560x1440"   # --size of --tiling-check unless given
 
 
@@ -49,6 +51,11 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--train-step", action="store_true",
                        help="seconds per training step of --model in each arithmetic "
                             "(--device defaults to cpu here)")
+    group.add_argument("--temporal", action="store_true",
+                       help="the temporal reference stage on the bundled clip: the stage alone "
+                            "and an export with it against one without (--window N)")
+    group.add_argument("--window", type=int, default=DEFAULT_WINDOW, metavar="N",
+                       help=f"--temporal: frames each side (default {DEFAULT_WINDOW})")
     group.add_argument("--steps", type=int, default=6,
                        help="--train-step: steps timed per arithmetic (default 6)")
     group.add_argument("--bank", type=int, metavar="PAIRS",
@@ -59,7 +66,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 def chosen_mode(args: argparse.Namespace) -> str | None:
     """The one of MODES the options ask for, None for the default measurement."""
     given = [mode for mode, value in zip(MODES, (args.image_size, args.pipeline,
-                                                 args.tiling_check is not None, args.train_step))
+                                                 args.tiling_check is not None, args.train_step,
+                                                 args.temporal))
              if value]
     if len(given) > 1:
         raise InputError(f"bench: {' and '.join(given)} are separate measurements; give one")
@@ -70,6 +78,12 @@ def _positive(**values: float | None) -> None:
     for name, value in values.items():
         if value is not None and value <= 0:
             raise InputError(f"--{name.replace('_', '-')} {value}: must be positive")
+
+
+def run_temporal(args: argparse.Namespace) -> int:
+    _positive(window=args.window)
+    print(json.dumps(temporal_report(restorer_from(args), args.window), indent=1))
+    return 0
 
 
 def run_pipeline(args: argparse.Namespace, width: int, height: int) -> int:
