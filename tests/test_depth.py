@@ -13,7 +13,7 @@ from av.sidedata.sidedata import Type
 
 from app.cli import main
 from engine.sources.file import FileSource
-from engine.video_export import ExportSettings, export_video
+from engine.jobs.video_export import ExportSettings, export_video
 from tests.videos import make_deep_video, make_video
 
 HDR10 = ("master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)"

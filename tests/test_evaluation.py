@@ -1,7 +1,7 @@
 """Gains split by how blurred the input was: the bands of input PSNR and their means."""
 import pytest
 
-from engine.evaluation import describe_severity, gain_by_severity
+from engine.measure.evaluation import describe_severity, gain_by_severity
 
 
 def test_gains_are_split_by_input_psnr():

@@ -18,7 +18,7 @@ from skimage.metrics import peak_signal_noise_ratio
 from app.cli import main
 from engine.sources.file import FileSource
 from engine.stages.restore import PassThrough, RestoreStage
-from engine.video_export import ExportSettings, export_video
+from engine.jobs.video_export import ExportSettings, export_video
 from tests.videos import (PATCHES, frame_times, make_audio_only, make_corrupt, make_undecodable,
                           make_video, packets, patch_means, patches)
 

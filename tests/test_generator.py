@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 import models
-from engine.restorer import Restorer
+from engine.stages.restorer import Restorer
 from models.complexity import count_macs, count_parameters
 from models.deblurganv2 import FPNGenerator, FPNGeneratorConfig
 from tests.helpers import random_model

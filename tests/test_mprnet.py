@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.restorer import Restorer
+from engine.stages.restorer import Restorer
 from models.mprnet import MPRNet, MPRNetConfig
 from tests.helpers import random_model
 

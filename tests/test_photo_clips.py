@@ -9,7 +9,7 @@ import pytest
 from skimage.metrics import peak_signal_noise_ratio as psnr
 
 from app.cli import main
-from engine.clip_evaluation import find_clips, worst_stretch
+from engine.measure.clip_evaluation import find_clips, worst_stretch
 from models.training.dead_leaves import dead_leaves
 from models.training.fetch import split_holdout
 from models.training.photo_clip import ClipConfig, PhotoClip

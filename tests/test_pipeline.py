@@ -11,7 +11,7 @@ import pytest
 
 from engine.errors import SourceLost
 from engine.frames import Frame
-from engine.handoff import END, Handoff
+from engine.pipeline.handoff import END, Handoff
 from engine.pipeline import Pipeline
 from engine.sources import Source
 from engine.stages.restore import RestoreStage

@@ -2,8 +2,8 @@
 speed is measured by `deblur bench --pipeline`, not asserted here)."""
 from __future__ import annotations
 
-from engine.pipeline_bench import export_throughput, live_latency, memory_over_run
-from engine.restorer import Restorer
+from engine.measure.pipeline_bench import export_throughput, live_latency, memory_over_run
+from engine.stages.restorer import Restorer
 
 
 def test_pipeline_benchmarks_report_what_they_measured(weights_dir):

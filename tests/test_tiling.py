@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from engine.restorer import Restorer
-from engine.tiling import TileOptions, restore_tiled, tile_starts
+from engine.stages.restorer import Restorer
+from engine.stages.tiling import TileOptions, restore_tiled, tile_starts
 from models import ModelError
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtCore import Qt
 
-from engine.restorer import Restorer
+from engine.stages.restorer import Restorer
 from tests.viewer_fixtures import WAIT_MS, small_clip, viewer  # noqa: F401
 
 

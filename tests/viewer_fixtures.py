@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.restorer import RestorerSettings
+from engine.stages.restorer import RestorerSettings
 from app.viewer.window import ViewerWindow
 from tests.videos import make_video
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.commands.export_batch import need_ray
 from app.commands.options import restorer_settings_from
-from engine.bench import machine_description
+from engine.measure.bench import machine_description
 from engine.errors import InputError
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "city_shake.mp4"

@@ -14,8 +14,8 @@ import sys
 from app.commands import bench_batch, bench_modes
 from app.commands.options import add_restorer_options
 from common.sizes import parse_size
-from engine.bench import BenchRequest, machine_description, run_benchmark
-from engine.image_bench import measure_image_memory
+from engine.measure.bench import BenchRequest, machine_description, run_benchmark
+from engine.measure.image_bench import measure_image_memory
 from engine.errors import InputError
 
 DEFAULT_SIZE = "640x360"

@@ -2,9 +2,9 @@
 time, each printed as JSON (BENCHMARKS.md holds their results):
 
 - `--pipeline`: the video pipeline's targets: export throughput against bare inference on the
-  same frames, memory along a long export, live latency beyond inference (engine.pipeline_bench);
+  same frames, memory along a long export, live latency beyond inference (engine.measure.pipeline_bench);
 - `--tiling-check [TILE:OVERLAP ...]`: how far tiled restoration is from the whole frame
-  (engine.tiling_check);
+  (engine.measure.tiling_check);
 - `--train-step`: seconds per training step in each arithmetic, or with `--bank PAIRS` a pair
   bank against on-the-fly synthesis (models.training.step_bench)."""
 from __future__ import annotations
@@ -15,11 +15,11 @@ import json
 from app.commands.options import restorer_from
 from common.sizes import parse_size
 from engine.errors import InputError
-from engine.pipeline_bench import PARTS, pipeline_report
-from engine.tiling import TileOptions
+from engine.measure.pipeline_bench import PARTS, pipeline_report
+from engine.stages.tiling import TileOptions
 from engine.stages.temporal import DEFAULT_WINDOW
-from engine.temporal_bench import temporal_report
-from engine.tiling_check import tiling_difference
+from engine.measure.temporal_bench import temporal_report
+from engine.measure.tiling_check import tiling_difference
 from models.training.step_bench import arithmetic_report, bank_against_synthesis
 
 MODES = ("--image-size", "--pipeline", "--tiling-check", "--train-step", "--temporal")

@@ -11,9 +11,9 @@ import sys
 from tqdm import tqdm
 
 from app.commands.options import restorer_from
-from engine.clip_evaluation import find_clips, score_clip, summarise
+from engine.measure.clip_evaluation import find_clips, score_clip, summarise
 from engine.errors import InputError
-from engine.evaluation import describe_severity
+from engine.measure.evaluation import describe_severity
 from engine.sources.file import FileSource
 from models import record_metrics
 

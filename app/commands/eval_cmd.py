@@ -15,9 +15,9 @@ from tqdm import tqdm
 from app.commands.options import add_restorer_options, restorer_from
 import models
 from engine.errors import InputError
-from engine.evaluation import (SHARP_KEPT_TARGET_DB, average, describe_severity, evaluate_pair,
+from engine.measure.evaluation import (SHARP_KEPT_TARGET_DB, average, describe_severity, evaluate_pair,
                                evaluate_sharp, gain_by_severity, worst)
-from engine.images import IMAGE_SUFFIXES
+from engine.jobs.images import IMAGE_SUFFIXES
 from models.training.data import find_pairs
 
 COLUMNS = ["psnr_input", "psnr_output", "psnr_unsharp", "ssim_input", "ssim_output",

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from app.commands.options import restorer_settings_from
 from engine.backends.options import TorchOptions
 from engine.errors import InputError
-from engine.evaluation import average, evaluate_pair, worst
+from engine.measure.evaluation import average, evaluate_pair, worst
 
 
 def run_guard_ablation(args: argparse.Namespace, pairs: list) -> int:

@@ -19,7 +19,7 @@ from engine.batch.plan import BatchPlan, FileOptions, plan_batch
 from engine.batch.progress import BatchProgress
 from engine.batch.summary import exit_code, summary_table
 from engine.errors import InputError
-from engine.outputs import sweep_note
+from engine.jobs.outputs import sweep_note
 from engine.sources import STREAM_SCHEMES
 
 SINGLE_ONLY = (("camera", "--camera"), ("url", "--url"), ("duration", "--duration"),
@@ -106,7 +106,7 @@ def need_ray(flag: str):
 
 
 def _sweep(plan: BatchPlan) -> None:
-    """Remove the part files killed runs left in the output folders (engine.outputs)."""
+    """Remove the part files killed runs left in the output folders (engine.jobs.outputs)."""
     for folder in sorted({item.output.parent for item in plan.todo}):
         if note := sweep_note(folder):
             print(f"deblur: {note}", file=sys.stderr)

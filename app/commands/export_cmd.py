@@ -16,14 +16,14 @@ from app.commands.options import (add_restorer_options, add_temporal_options, re
                                   temporal_from)
 from common.sizes import parse_size
 from engine.errors import InputError
-from engine.evaluation import describe_severity
-from engine.export_plan import plan_export
-from engine.outputs import sweep_note
+from engine.measure.evaluation import describe_severity
+from engine.jobs.export_plan import plan_export
+from engine.jobs.outputs import sweep_note
 from engine.sinks.compare import MODES
 from engine.sinks.video_writer import CODECS, X26X_PRESETS, default_codec
 from engine.sources import STREAM_SCHEMES, open_source
-from engine.stats import PipelineStats
-from engine.video_export import ExportSettings, check_target, default_batch, export_video
+from engine.pipeline.stats import PipelineStats
+from engine.jobs.video_export import ExportSettings, check_target, default_batch, export_video
 
 
 def register(subparsers) -> None:

@@ -11,8 +11,8 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio
 
 from engine.errors import InputError
-from engine.images import read_image
-from engine.restorer import Restorer
+from engine.jobs.images import read_image
+from engine.stages.restorer import Restorer
 from models.training.data import find_pairs
 
 

@@ -12,8 +12,8 @@ from tqdm import tqdm
 
 from app.commands.options import add_restorer_options, restorer_from
 from engine.errors import InputError, OutputError
-from engine.images import expand_inputs, output_plan, read_image, write_png
-from engine.outputs import check_folder, check_space, os_error_line, sweep_note
+from engine.jobs.images import expand_inputs, output_plan, read_image, write_png
+from engine.jobs.outputs import check_folder, check_space, os_error_line, sweep_note
 
 
 def register(subparsers) -> None:

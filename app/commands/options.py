@@ -8,9 +8,9 @@ import sys
 from engine.backends import AUTO, backend_choices
 from engine.backends.options import PRECISIONS, TENSORRT_VIAS, BackendOptions
 from engine.errors import InputError
-from engine.restorer import Restorer, RestorerSettings
+from engine.stages.restorer import Restorer, RestorerSettings
 from engine.stages.temporal import DEFAULT_WINDOW
-from engine.tiling import TileOptions
+from engine.stages.tiling import TileOptions
 
 
 def add_restorer_options(parser: argparse.ArgumentParser, backend: str = AUTO) -> None:

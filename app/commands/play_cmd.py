@@ -13,7 +13,7 @@ from pathlib import Path
 from app.commands.options import (add_restorer_options, add_temporal_options,
                                   restorer_settings_from, temporal_from)
 from common.sizes import parse_size
-from engine.bench import SAMPLE_CLIP
+from engine.measure.bench import SAMPLE_CLIP
 from engine.errors import InputError
 
 SCREENSHOT_AFTER_FRAMES = 8   # let the stats overlay fill before the picture is taken

@@ -15,7 +15,7 @@ from PyQt6.QtGui import QImage, QPainter
 from app.viewer.compare_view import MODES, SPLIT
 from app.viewer.window import ViewerWindow
 from common.atomic import atomic_output
-from engine.bench import machine_description
+from engine.measure.bench import machine_description
 from engine.errors import InputError
 
 TIMER_INTERVAL_MS = 10

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app.viewer.stats import CountProcessed, ViewerStats
 from common.errors import describe_error
-from engine.restorer import RestorerSettings
+from engine.stages.restorer import RestorerSettings
 from engine.stages import Stage
 from engine.stages.restore import PassThrough, RestoreStage
 from engine.stages.temporal import TemporalStage

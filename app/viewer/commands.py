@@ -8,7 +8,7 @@ from pathlib import Path
 
 from app.viewer.session import Opener
 from engine.frames import Frame
-from engine.restorer import RestorerSettings
+from engine.stages.restorer import RestorerSettings
 
 
 class PlayerCommands:

@@ -12,13 +12,13 @@ from PyQt6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QF
 
 from app.viewer.export_job import ExportJob
 from common.errors import describe_error
-from engine.restorer import RestorerSettings
+from engine.stages.restorer import RestorerSettings
 from engine.errors import InputError
 from engine.sinks.compare import MODES
 from engine.stages.temporal import DEFAULT_WINDOW
 from engine.sinks.video_writer import (DEFAULT_CRF, available_codecs, container_takes,
                                        default_codec, encoder_options)
-from engine.video_export import ExportResult, ExportSettings, check_target
+from engine.jobs.video_export import ExportResult, ExportSettings, check_target
 
 RESTORED_ONLY = "restored only"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from common.errors import describe_error
-from engine.restorer import RestorerSettings
+from engine.stages.restorer import RestorerSettings
 from engine.sources import open_source
-from engine.stats import PipelineStats
-from engine.video_export import ExportSettings, export_video
+from engine.pipeline.stats import PipelineStats
+from engine.jobs.video_export import ExportSettings, export_video
 
 
 class Cancelled(Exception):
@@ -20,7 +20,7 @@ class Cancelled(Exception):
 
 class ExportJob(QObject):
     progress = pyqtSignal(int, int, float)   # frames written, total (0: unknown), output fps
-    succeeded = pyqtSignal(object)           # engine.video_export.ExportResult
+    succeeded = pyqtSignal(object)           # engine.jobs.video_export.ExportResult
     failed = pyqtSignal(str)
     cancelled = pyqtSignal()
 

@@ -25,7 +25,7 @@ from app.viewer.stats import ViewerStats
 from common.errors import describe_error
 from engine.frames import Frame
 from engine.pipeline import Pipeline
-from engine.restorer import RestorerSettings
+from engine.stages.restorer import RestorerSettings
 from engine.sources import Source
 
 DISPLAY_WAIT = 0.25   # a file frame waits this long at most for the previous one to paint

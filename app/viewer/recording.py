@@ -1,5 +1,5 @@
 """Recording the restored frames of a live source from the viewer: the same encoder set-up as
-`deblur export --camera` (engine.video_export.open_writer: live preset, the container's
+`deblur export --camera` (engine.jobs.video_export.open_writer: live preset, the container's
 default codec), timestamps from the first recorded frame, temporary file renamed on stop."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from common.errors import UserError, describe_error
 from engine.frames import Frame
 from engine.sinks.video_writer import VideoWriter, default_codec
 from engine.sources import Source
-from engine.video_export import ExportSettings, open_writer
+from engine.jobs.video_export import ExportSettings, open_writer
 
 
 class Recorder:

@@ -21,7 +21,7 @@ from app.viewer.player import Player
 from app.viewer.session import Opener, PlayState, SourceInfo
 from engine.backends import backend_choices
 from engine.frames import Frame
-from engine.restorer import RestorerSettings
+from engine.stages.restorer import RestorerSettings
 from engine.sources import open_source
 from engine.stages.temporal import DEFAULT_WINDOW, describe_temporal
 

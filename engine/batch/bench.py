@@ -18,7 +18,7 @@ from engine.batch.job import FileResult
 from engine.batch.local import run_local
 from engine.batch.plan import FileOptions, plan_batch
 from engine.batch.progress import BatchProgress
-from engine.restorer import RestorerSettings
+from engine.stages.restorer import RestorerSettings
 
 
 def cut_clips(source: Path, folder: Path, files: int, frames: int) -> list[Path]:

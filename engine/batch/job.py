@@ -15,9 +15,9 @@ from common.atomic import sweep_stale
 from common.errors import describe_error
 from engine.batch.plan import BatchItem, FileOptions
 from engine.errors import OutputError
-from engine.restorer import Restorer
+from engine.stages.restorer import Restorer
 from engine.sources import open_source
-from engine.video_export import ExportSettings, default_batch, export_video
+from engine.jobs.video_export import ExportSettings, default_batch, export_video
 
 DONE, SKIPPED, FAILED = "done", "already done", "failed"
 # A test hook: "NAME:FRAMES:MARKER" makes the first attempt at NAME (the one that creates the

@@ -6,7 +6,7 @@ from __future__ import annotations
 from engine.batch.job import FileResult, export_file
 from engine.batch.plan import BatchItem, FileOptions
 from engine.batch.progress import BatchProgress
-from engine.restorer import Restorer
+from engine.stages.restorer import Restorer
 
 
 def run_local(items: list[BatchItem], restorer: Restorer, options: FileOptions,

@@ -10,9 +10,9 @@ from pathlib import Path, PurePosixPath
 
 from engine.batch.discover import Found
 from engine.errors import InputError
-from engine.outputs import InputSet, refuse_inputs
+from engine.jobs.outputs import InputSet, refuse_inputs
 from engine.sinks.video_writer import default_codec
-from engine.video_export import check_target
+from engine.jobs.video_export import check_target
 
 OUTPUT_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm")
 

@@ -21,7 +21,7 @@ from engine.batch.job import FAILED, FileResult, export_file, worker_name
 from engine.batch.plan import BatchItem, FileOptions
 from engine.batch.progress import BatchProgress
 from engine.errors import InputError
-from engine.restorer import Restorer, RestorerSettings
+from engine.stages.restorer import Restorer, RestorerSettings
 
 MAX_RETRIES = 3           # attempts after the first, for a worker or node lost mid-file
 REPORT_SECONDS = 0.25     # how often a worker tells the board its frame count

@@ -15,13 +15,13 @@ from av.video.reformatter import VideoReformatter
 
 from common.atomic import PendingFile
 from engine.errors import InputError, OutputError
-from engine.images import IMAGE_SUFFIXES
-from engine.outputs import os_error_line
+from engine.jobs.images import IMAGE_SUFFIXES
+from engine.jobs.outputs import os_error_line
 from engine.sinks.pixel_formats import format_notes, pixel_format
 from engine.sinks.stream_copy import StreamCopier, StreamPlan, plan_streams
 from engine.sinks.trial import (NO_FILE, NO_TIMESTAMPS, container_format, memory_file,
                                  video_trial)
-from engine.video_colour import ColourTags, from_rgb, output_tags
+from engine.formats.colour import ColourTags, from_rgb, output_tags
 
 CODECS = ("libx264", "libx265", "libsvtav1", "libvpx-vp9", "prores_ks", "ffv1", "h264_nvenc",
           "hevc_nvenc")

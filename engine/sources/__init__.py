@@ -9,8 +9,8 @@ from pathlib import Path
 
 from engine.errors import InputError, SourceLost
 from engine.frames import Frame
-from engine.video_colour import ColourTags
-from engine.video_hdr import HdrMetadata
+from engine.formats.colour import ColourTags
+from engine.formats.hdr import HdrMetadata
 
 STREAM_SCHEMES = ("rtsp://", "rtsps://", "rtmp://", "udp://", "rtp://", "srt://", "tcp://",
                   "http://", "https://")

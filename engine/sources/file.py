@@ -13,12 +13,12 @@ import av
 import av.filter
 from av.video.reformatter import VideoReformatter
 
-from engine.depth import to_uint8
+from engine.formats.depth import to_uint8
 from engine.errors import InputError
 from engine.frames import Frame
 from engine.sources import Source
-from engine.video_colour import ColourTags, source_tags, to_rgb
-from engine.video_hdr import HdrMetadata, from_frame
+from engine.formats.colour import ColourTags, source_tags, to_rgb
+from engine.formats.hdr import HdrMetadata, from_frame
 
 MAX_CONSECUTIVE_DEMUX_ERRORS = 32
 FIELD_ORDERS = {2: "top field first", 3: "bottom field first", 4: "top field first",

@@ -14,7 +14,7 @@ from engine.errors import InputError, SourceLost
 from engine.frames import Frame
 from engine.sources import Source
 from engine.sources.file import decode_video, video_stream
-from engine.video_colour import ColourTags, source_tags, to_rgb
+from engine.formats.colour import ColourTags, source_tags, to_rgb
 
 # Low-latency demuxing: probe briefly, do not buffer ahead; keep going when the UDP socket
 # buffer overruns (frames are lost, not the run).

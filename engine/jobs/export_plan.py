@@ -9,7 +9,7 @@ from pathlib import Path
 from engine.sinks.pixel_formats import describe, format_notes
 from engine.sinks.stream_copy import StreamPlan, plan_streams
 from engine.sources import Source
-from engine.video_hdr import hdr_options
+from engine.formats.hdr import hdr_options
 
 
 @dataclass

@@ -1,5 +1,5 @@
 """Restores frames of any size with one model on one backend. The backend's graph pads to the
-model's multiple and crops back; frames above the tiling limit go through engine.tiling.
+model's multiple and crops back; frames above the tiling limit go through engine.stages.tiling.
 `RestorerSettings` is the whole choice (model, backend, device, tiling, backend options) as one
 value that the CLI, the viewer and a batch job build a Restorer from."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ from engine.backends import Backend, create_backend
 from engine.backends.options import BackendOptions
 from engine.frames import Frame
 from engine.stages.restore import RestoreStage
-from engine.tiling import TileOptions, restore_tiled
+from engine.stages.tiling import TileOptions, restore_tiled
 
 
 class Restorer:

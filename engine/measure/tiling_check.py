@@ -6,9 +6,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from engine.bench import SAMPLE_CLIP
-from engine.restorer import Restorer
-from engine.tiling import TileOptions, restore_tiled
+from engine.measure.bench import SAMPLE_CLIP
+from engine.stages.restorer import Restorer
+from engine.stages.tiling import TileOptions, restore_tiled
 
 STILL = SAMPLE_CLIP.parent / "pairs" / "blur" / "city_0080.png"
 

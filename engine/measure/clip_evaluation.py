@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from engine.errors import InputError
-from engine.evaluation import VideoScores, gain_by_severity
-from engine.restorer import Restorer
+from engine.measure.evaluation import VideoScores, gain_by_severity
+from engine.stages.restorer import Restorer
 from engine.sources.file import FileSource
 
 STRETCH = 10                  # frames in the sliding window of the worst stretch

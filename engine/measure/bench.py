@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-SAMPLE_CLIP = Path(__file__).resolve().parent.parent / "samples" / "city_shake.mp4"
+SAMPLE_CLIP = Path(__file__).resolve().parents[2] / "samples" / "city_shake.mp4"
 DISTINCT_FRAMES = 24   # decoded once and cycled, so decoding is not what is measured
 
 
@@ -92,7 +92,7 @@ def _measure_in_child(request: BenchRequest, path: str) -> PathResult:
     import torch
     frames = bench_frames(request.width, request.height)
     if path == "candidate":
-        from engine.restorer import Restorer
+        from engine.stages.restorer import Restorer
         restorer = Restorer(request.model, request.backend, request.device)
         name, device, batch = restorer.description, restorer.backend.device, request.batch
         run = restorer.restore_batch

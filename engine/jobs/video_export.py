@@ -7,19 +7,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.depth import add_restoration
+from engine.formats.depth import add_restoration
 from engine.errors import InputError
-from engine.evaluation import VideoScores
-from engine.export_plan import ExportPlan, plan_export
+from engine.measure.evaluation import VideoScores
+from engine.jobs.export_plan import ExportPlan, plan_export
 from engine.frames import Frame
-from engine.outputs import check_folder, check_space, refuse_inputs
+from engine.jobs.outputs import check_folder, check_space, refuse_inputs
 from engine.pipeline import Pipeline
 from engine.sinks.compare import compose
 from engine.sinks.video_writer import VideoWriter, check_output
 from engine.sources import Source
 from engine.stages import Stage
 from engine.stages.temporal import TemporalStage
-from engine.stats import PipelineStats
+from engine.pipeline.stats import PipelineStats
 
 
 # Recording a live source: the encoder must keep up on a small CPU beside inference (OBS uses

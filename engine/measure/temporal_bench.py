@@ -8,12 +8,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.bench import SAMPLE_CLIP, machine_description
+from engine.measure.bench import SAMPLE_CLIP, machine_description
 from engine.frames import Frame
-from engine.restorer import Restorer
+from engine.stages.restorer import Restorer
 from engine.sources.file import FileSource
 from engine.stages.temporal import TemporalStage
-from engine.video_export import ExportSettings, export_video
+from engine.jobs.video_export import ExportSettings, export_video
 
 
 def _decoded(clip: Path) -> list[Frame]:

@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 
 from engine.errors import SourceLost
 from engine.frames import Frame
-from engine.handoff import END, Aborted, Handoff
+from engine.pipeline.handoff import END, Aborted, Handoff
 from engine.sources import Source
 from engine.stages import Stage, flush_stages, run_stages
-from engine.stats import PipelineStats
+from engine.pipeline.stats import PipelineStats
 
 Sink = Callable[[Frame], None]      # a finished frame: frame.restored holds the restoration
 JOIN_TIMEOUT = 15.0   # a thread blocked in a network read notices the stop after its timeout

@@ -21,13 +21,13 @@ from pathlib import Path
 import av
 import numpy as np
 
-from engine.bench import bench_frames, machine_description
+from engine.measure.bench import bench_frames, machine_description
 from engine.frames import Frame
 from engine.pipeline import Pipeline
-from engine.restorer import Restorer
+from engine.stages.restorer import Restorer
 from engine.sources import Source
 from engine.sources.file import FileSource
-from engine.video_export import LIVE_PRESET, ExportSettings, export_video
+from engine.jobs.video_export import LIVE_PRESET, ExportSettings, export_video
 
 PARTS = ("throughput", "memory", "latency")
 

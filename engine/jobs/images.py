@@ -10,9 +10,9 @@ import cv2
 import numpy as np
 
 from common.atomic import atomic_output
-from engine.depth import add_restoration, to_uint8
+from engine.formats.depth import add_restoration, to_uint8
 from engine.errors import InputError
-from engine.outputs import InputSet, refuse_inputs
+from engine.jobs.outputs import InputSet, refuse_inputs
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
 

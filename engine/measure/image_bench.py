@@ -4,7 +4,7 @@ minus that of a child that only loads the model and restores a tile-sized frame 
 ONNX Runtime plans a shape's memory on the first run and allocates it on the second), so that
 it is what the picture itself costs, also as a multiple of its size as uint8 RGB.
 
-    python -m engine.image_bench MODE PICTURE MODEL BACKEND DEVICE TILE   (MODE: base|image)
+    python -m engine.measure.image_bench MODE PICTURE MODEL BACKEND DEVICE TILE   (MODE: base|image)
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import numpy as np
 
 from engine.errors import InputError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_picture(path: Path, width: int, height: int) -> Path:
@@ -56,9 +56,9 @@ def peak_rss() -> int:
 
 def _child(mode: str, picture: str, model: str, backend: str, device: str,
            tile: str) -> None:
-    from engine.images import read_image, write_png
-    from engine.restorer import Restorer
-    from engine.tiling import TileOptions
+    from engine.jobs.images import read_image, write_png
+    from engine.stages.restorer import Restorer
+    from engine.stages.tiling import TileOptions
     tiles = TileOptions(tile=int(tile), max_pixels=0) if int(tile) else TileOptions()
     restorer = Restorer(model, backend, None if device == "-" else device, tiles)
     for _ in range(3):   # see the docstring
@@ -74,7 +74,7 @@ def _child(mode: str, picture: str, model: str, backend: str, device: str,
 
 def _run(mode: str, picture: Path, model: str, backend: str, device: str | None,
          tile: int | None) -> dict:
-    done = subprocess.run([sys.executable, "-m", "engine.image_bench", mode, str(picture),
+    done = subprocess.run([sys.executable, "-m", "engine.measure.image_bench", mode, str(picture),
                            model, backend, device or "-", str(tile or 0)], cwd=ROOT,
                           capture_output=True, text=True, env=os.environ.copy())
     if done.returncode:

@@ -9,8 +9,8 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from engine.errors import InputError
-from engine.images import read_image
-from engine.restorer import Restorer
+from engine.jobs.images import read_image
+from engine.stages.restorer import Restorer
 from engine.sources.file import FileSource
 
 
