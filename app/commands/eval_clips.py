@@ -10,7 +10,7 @@ import sys
 
 from tqdm import tqdm
 
-from app.commands.options import restorer_from
+from app.commands.options import restorer_from, temporal_from
 from engine.measure.clip_evaluation import find_clips, score_clip, summarise
 from engine.errors import InputError
 from engine.measure.evaluation import describe_severity
@@ -25,12 +25,14 @@ def run_clips(args: argparse.Namespace) -> int:
     if not clips:
         raise InputError(f"{args.clips}: no clips (NAME.mp4 with NAME.sharp.* beside it); make "
                          "a set with `deblur data clips -o DIR`")
+    window = temporal_from(args)
     restorer = restorer_from(args)
     rows = []
     with tqdm(total=sum(_frame_count(b) for b, _ in clips), unit="frame", disable=None) as bar:
         for blurred, truth in clips:
             try:
-                rows.append(score_clip(restorer, blurred, truth, bar.update))
+                rows.append(score_clip(restorer, blurred, truth, bar.update, window,
+                                       args.past_only))
             except InputError as exc:
                 tqdm.write(f"deblur: {exc}", file=sys.stderr)
     if not rows:
@@ -39,7 +41,9 @@ def run_clips(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"rows": rows, "summary": summary}, indent=1))
     else:
-        _print_table(rows, summary, restorer.description)
+        _print_table(rows, summary, restorer.description
+                     + (f" + temporal (window {window}"
+                        f"{', past frames only' if args.past_only else ''})" if window else ""))
     if args.record:
         record_metrics(restorer.model.entry, args.record, summary)
     return 0 if len(rows) == len(clips) else 2

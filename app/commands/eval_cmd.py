@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from app.commands.options import add_restorer_options, restorer_from
+from app.commands.options import add_restorer_options, add_temporal_options, restorer_from
 import models
 from engine.errors import InputError
 from engine.measure.evaluation import (SHARP_KEPT_TARGET_DB, average, describe_severity, evaluate_pair,
@@ -33,6 +33,9 @@ def register(subparsers) -> None:
     sets.add_argument("--clips", type=Path, metavar="DIR", help="folder of clips NAME.mp4 "
                       "with ground truth NAME.sharp.* beside them (deblur data clips)")
     add_restorer_options(parser)
+    add_temporal_options(parser)   # --clips: through the temporal reference stage too
+    parser.add_argument("--past-only", action="store_true",
+                        help="--clips --temporal: past frames only, as a live source gets")
     parser.add_argument("--json", action="store_true", help="print rows as JSON")
     parser.add_argument("--guard-ablation", action="store_true",
                         help="--pairs: the model with and without its do-no-harm guard, in one "

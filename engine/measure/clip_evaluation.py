@@ -11,6 +11,9 @@ import numpy as np
 
 from engine.errors import InputError
 from engine.measure.evaluation import VideoScores, gain_by_severity
+from engine.frames import Frame
+from engine.jobs.video_export import with_temporal
+from engine.pipeline import Pipeline
 from engine.stages.restorer import Restorer
 from engine.sources.file import FileSource
 
@@ -50,15 +53,20 @@ def worst_stretch(gains: np.ndarray, length: int = STRETCH) -> tuple[int, float]
 
 
 def score_clip(restorer: Restorer, blurred: Path, truth: Path,
-               progress: Callable[[int], object] | None = None) -> dict:
+               progress: Callable[[int], object] | None = None,
+               temporal: int | None = None, past_only: bool = False) -> dict:
     """The clip's row: frames, mean PSNR of input and output, gain, worst stretch, and every
-    frame's (input, output) PSNR."""
+    frame's (input, output) PSNR; through the temporal stage too where a window is given
+    (`past_only`: as a live source would, never looking ahead)."""
     source, scores = FileSource(blurred), ClipScores(truth)
+
+    def sink(frame: Frame) -> None:
+        scores.add(frame.rgb, frame.output)
+        if progress:
+            progress(1)
     try:
-        for frame in source:
-            scores.add(frame.rgb, restorer.restore(frame.rgb))
-            if progress:
-                progress(1)
+        Pipeline(source, with_temporal(restorer, temporal, live=past_only), sink,
+                 live=False).run()
         if scores.frames_left():
             raise InputError(f"{truth}: has more frames than {blurred.name}")
         result, psnr = scores.result(), scores.per_frame()

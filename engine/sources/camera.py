@@ -17,7 +17,7 @@ import numpy as np
 
 from engine.errors import InputError, SourceLost
 from engine.frames import Frame
-from engine.sources import Source
+from engine.sources.base import Source
 from engine.sources.camera_list import describe_cameras
 
 TIME_BASE = Fraction(1, 90000)

@@ -16,7 +16,7 @@ from av.video.reformatter import VideoReformatter
 from engine.formats.depth import to_uint8
 from engine.errors import InputError
 from engine.frames import Frame
-from engine.sources import Source
+from engine.sources.base import Source
 from engine.formats.colour import ColourTags, source_tags, to_rgb
 from engine.formats.hdr import HdrMetadata, from_frame
 

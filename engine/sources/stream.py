@@ -12,7 +12,7 @@ from av.video.reformatter import VideoReformatter
 
 from engine.errors import InputError, SourceLost
 from engine.frames import Frame
-from engine.sources import Source
+from engine.sources.base import Source
 from engine.sources.file import decode_video, video_stream
 from engine.formats.colour import ColourTags, source_tags, to_rgb
 

@@ -132,6 +132,21 @@ class TemporalFuser:
         refs = self.candidates(info)
         aligned = [(ref, self.aligner.align(info.flow_grey, ref.flow_grey)) for ref in refs]
         frame, stats = fuse(info, aligned, self.params, info.base)
-        if not refs:
+        if not refs and info.base is not None and self._anchor(info):
+            # The sharp frames the others borrow from: no model improves on them, and a
+            # single-frame model's guesses (its harm on sharp content) would show as flicker.
+            frame, stats.reason = info.rgb.copy(), "sharper than its neighbours: kept as shot"
+        elif not refs:
             stats.reason = "sharpest in its window"
         return TemporalResult(info.index, frame, stats)
+
+    def _anchor(self, info: FrameInfo) -> bool:
+        """Blur comes and goes in this frame's window (its sharpest and blurriest frames of the
+        scene differ by `min_gain` or more) and no frame there is clearly sharper than this
+        one: it is one of the sharp frames. A window blurred throughout has none (the model's
+        output stays)."""
+        p = self._position(info)
+        hi = p if self.past_only else min(p + self.window, len(self._frames) - 1)
+        scene = [self._frames[q].sharpness for q in range(max(p - self.window, 0), hi + 1)
+                 if self._frames[q].segment == info.segment]
+        return len(scene) > 1 and max(scene) >= self.min_gain * max(min(scene), 1e-6)
