@@ -89,3 +89,26 @@ def test_a_bad_window_is_one_line_and_exit_2(tmp_path, weights_dir, capsys):
                  "--window", "0"]) == 2
     assert capsys.readouterr().err.strip() == "deblur: --window 0: give 1 to 30 frames"
     assert not (tmp_path / "o.mp4").exists()
+
+
+class Halve:
+    """A model that harms every frame (halves it): what must not reach the sharp frames."""
+    description = "halving model"
+
+    def restore_batch(self, frames):
+        return frames // 2
+
+
+def test_sharp_frames_of_a_shaky_clip_come_out_as_shot_blurred_throughout_as_the_model():
+    frames = shaky_frames()
+    out = []
+    Pipeline(Frames(frames), [RestoreStage(Halve()), TemporalStage(window=3)],
+             out.append).run()
+    sharp = [f for f in out if f.index in (0, 1, 5, 6, 10)]   # sharp, blurred frames near
+    assert all(np.array_equal(f.restored, frames[f.index]) for f in sharp)
+    kernel = np.full((1, 9), 1 / 9, np.float32)
+    blurred_throughout = [cv2.filter2D(f, -1, kernel) for f in shaky_frames(blurred=())]
+    out = []
+    Pipeline(Frames(blurred_throughout), [RestoreStage(Halve()), TemporalStage(window=3)],
+             out.append).run()
+    assert all(np.array_equal(f.restored, f.rgb // 2) for f in out)
