@@ -20,10 +20,20 @@ def unsharp_mask(rgb: np.ndarray, sigma: float = 2.0, amount: float = 1.0) -> np
     return cv2.addWeighted(rgb, 1 + amount, blurred, -amount, 0)
 
 
+PSNR_IDENTICAL = 100.0   # dB for two identical images (infinite otherwise): means stay finite
+
+
+def psnr(reference: np.ndarray, image: np.ndarray) -> float:
+    """PSNR in dB of uint8 pictures, capped at PSNR_IDENTICAL."""
+    if np.array_equal(reference, image):
+        return PSNR_IDENTICAL
+    return min(float(peak_signal_noise_ratio(reference, image, data_range=255)), PSNR_IDENTICAL)
+
+
 def _scores(reference: np.ndarray, image: np.ndarray) -> tuple[float, float]:
-    psnr = peak_signal_noise_ratio(reference, image, data_range=255)
+    score = psnr(reference, image)
     ssim = structural_similarity(reference, image, channel_axis=2, data_range=255)
-    return float(psnr), float(ssim)
+    return score, float(ssim)
 
 
 def evaluate_pair(restorer: Restorer, blurred_path: Path, sharp_path: Path) -> dict:
@@ -108,8 +118,7 @@ class VideoScores:
             raise InputError(f"{self.reference.name}: frame size {truth.rgb.shape[1]}x"
                              f"{truth.rgb.shape[0]} differs from the input's "
                              f"{blurred.shape[1]}x{blurred.shape[0]}")
-        self._psnr.append((peak_signal_noise_ratio(truth.rgb, blurred, data_range=255),
-                           peak_signal_noise_ratio(truth.rgb, restored, data_range=255)))
+        self._psnr.append((psnr(truth.rgb, blurred), psnr(truth.rgb, restored)))
 
     def result(self) -> dict:
         psnr = np.array(self._psnr).reshape(-1, 2)
