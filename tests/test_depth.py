@@ -14,6 +14,7 @@ from av.sidedata.sidedata import Type
 from app.cli import main
 from engine.sources.file import FileSource
 from engine.jobs.video_export import ExportSettings, export_video
+from engine.stages.restore import PassThrough, RestoreStage
 from tests.videos import make_deep_video, make_video
 
 HDR10 = ("master-display=G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)"
@@ -58,7 +59,7 @@ def test_the_inputs_extra_bits_survive_the_8_bit_model(tmp_path):
     source_path = make_deep_video(tmp_path / "in.mkv")
     source = FileSource(source_path)
     out = tmp_path / "out.mkv"
-    export_video(source, out, lambda batch: batch, ExportSettings(codec="ffv1"))
+    export_video(source, out, RestoreStage(PassThrough("input")), ExportSettings(codec="ffv1"))
     source.close()
     before, after = luma(source_path), luma(out)
     assert np.abs(after.astype(int) - before).max() <= 2

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from app.commands.options import restorer_from, restorer_settings_from, temporal_from
-from engine.batch.discover import find_videos
+from engine.batch.discover import VIDEO_SUFFIXES, find_videos
 from engine.batch.job import FAILED, SKIPPED, FileResult
 from engine.batch.local import run_local
 from engine.batch.plan import BatchPlan, FileOptions, plan_batch
@@ -62,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
     outdir = args.output
     if outdir.exists() and not outdir.is_dir():
         raise InputError(f"{outdir}: is a file; several inputs need an output folder")
+    if not outdir.exists() and outdir.suffix.lower() in VIDEO_SUFFIXES:
+        raise InputError(f"{outdir}: a batch writes into a folder; name one without a video "
+                         "extension (e.g. restored/)")
     if args.suffix and not args.suffix.startswith("."):
         args.suffix = "." + args.suffix
     for given in map(Path, args.input):

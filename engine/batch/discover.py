@@ -49,7 +49,7 @@ def probe(path: Path) -> tuple[str, int | None, str | None]:
             fmt = container.format.name
             video = next(iter(container.streams.video), None)
             if (video is None or fmt in NOT_VIDEO_FORMATS or fmt.endswith("_pipe")
-                    or video.codec_context.codec is None):
+                    or video.codec_context is None or video.codec_context.codec is None):
                 return "other", None, None
             return "video", _frame_count(container, video), None
     except (InputError, av.error.FFmpegError, OSError) as exc:
