@@ -4,6 +4,8 @@ engine.batch.job), the file completed on a retry in another worker, nothing half
 left, and the outputs the same pixels as a local run. Also: the lock pins the cluster extra."""
 from __future__ import annotations
 
+import signal
+
 from importlib import metadata
 
 import numpy as np
@@ -24,9 +26,12 @@ def cluster(weights_dir, tmp_path, monkeypatch):
     test cache and the kill hook: clip0.mp4's first attempt dies after 5 frames)."""
     marker = tmp_path / "killed-once"
     monkeypatch.setenv(KILL_HOOK, f"clip0.mp4:5:{marker}")
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield marker
     ray.shutdown()
+    for sig, handler in handlers.items():   # Ray's SIGTERM handler must not outlive it
+        signal.signal(sig, handler)
 
 
 def test_a_worker_killed_mid_file_is_retried_and_outputs_match_local(tmp_path, cluster,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
 import time
 
 import ray
@@ -33,6 +34,9 @@ def connect(address: str) -> str:
     """Join the cluster at `address` ('auto': the one this machine is part of, started with
     `ray start`; 'local': a Ray instance for this job only). Returns what was joined."""
     if not ray.is_initialized():
+        # ray.init installs its own SIGTERM handler; ours must stay (a SIGTERM ends the job
+        # like Ctrl-C: tasks cancelled, one line, exit 143).
+        handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             ray.init(address=None if address == "local" else address, log_to_driver=False,
                      logging_level=logging.WARNING, configure_logging=False)
@@ -40,6 +44,9 @@ def connect(address: str) -> str:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise InputError(f"--ray {address}: cannot join a Ray cluster there ({first}); "
                              "start one with `ray start --head` or pass its address") from None
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
     cpus = ray.cluster_resources().get("CPU", 0)
     return f"Ray cluster of {len(ray.nodes())} node(s), {cpus:g} CPUs"
 
