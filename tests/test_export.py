@@ -270,8 +270,11 @@ def test_ctrl_c_on_the_command_exits_130_and_leaves_nothing(tmp_path, weights_di
     source = make_video(tmp_path / "in.mp4", 2000, content=lambda i: patches())
     out = tmp_path / "out.mp4"
     env = {**os.environ, "DEBLUR_WEIGHTS_DIR": str(weights_dir)}
+    # A suite started as a background job (`make test &`) runs with SIGINT ignored, and an
+    # ignored signal is inherited: the child gets the default back, as a terminal gives it.
     child = subprocess.Popen([sys.executable, "-m", "app.cli", "export", str(source), "-o",
-                              str(out)], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+                              str(out)], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     while not leftovers(tmp_path) and child.poll() is None:
         time.sleep(0.05)                          # wait until it is writing
     child.send_signal(signal.SIGINT)
