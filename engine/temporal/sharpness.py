@@ -85,7 +85,8 @@ class FrameInfo:
     def detail(self) -> np.ndarray:
         """The frame above the low band (float32, signed): what a reference lends."""
         if self._detail is None:
-            self._detail = self.rgb.astype(np.float32) - self.low
+            # no float copy of the frame: the subtraction casts as it goes
+            self._detail = np.subtract(self.rgb, self.low, dtype=np.float32)
         return self._detail
 
     @property

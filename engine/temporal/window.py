@@ -135,7 +135,7 @@ class TemporalFuser:
         if not refs and info.base is not None and self._anchor(info):
             # The sharp frames the others borrow from: no model improves on them, and a
             # single-frame model's guesses (its harm on sharp content) would show as flicker.
-            frame, stats.reason = info.rgb.copy(), "sharper than its neighbours: kept as shot"
+            frame, stats.reason = info.rgb, "sharper than its neighbours: kept as shot"
         elif not refs:
             stats.reason = "sharpest in its window"
         return TemporalResult(info.index, frame, stats)
