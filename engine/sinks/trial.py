@@ -15,6 +15,8 @@ from pathlib import Path
 import av
 import numpy as np
 
+from engine.sinks.decode_times import DecodeTimes
+
 # AVFMT_NOFILE: image sequences (image2) name files themselves; AVFMT_NOTIMESTAMPS: bare
 # streams (.h264, .yuv, ...) keep no frame times. Neither is a video file with its sound.
 NO_FILE, NO_TIMESTAMPS = 0x0001, 0x0080
@@ -71,8 +73,9 @@ def _video_trial(suffix: str, codec: str, options: tuple, pix_fmt: str) -> str |
             frame = av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24")
             frame = frame.reformat(format=pix_fmt)
             frame.pts = 0
-            container.mux(stream.encode(frame))
-            container.mux(stream.encode(None))
+            decode_times = DecodeTimes(frame_ticks=1)   # as the writer does
+            container.mux(decode_times.fix(stream.encode(frame)))
+            container.mux(decode_times.fix(stream.encode(None)))
     except (av.error.FFmpegError, ValueError) as exc:
         return getattr(exc, "strerror", None) or str(exc)
     return None

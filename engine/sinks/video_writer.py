@@ -17,6 +17,7 @@ from common.atomic import PendingFile
 from engine.errors import InputError, OutputError
 from engine.jobs.images import IMAGE_SUFFIXES
 from engine.jobs.outputs import os_error_line
+from engine.sinks.decode_times import DecodeTimes, frame_ticks
 from engine.sinks.pixel_formats import format_notes, pixel_format
 from engine.sinks.stream_copy import StreamCopier, StreamPlan, plan_streams
 from engine.sinks.trial import (NO_FILE, NO_TIMESTAMPS, container_format, memory_file,
@@ -180,6 +181,7 @@ class VideoWriter:
         context.colorspace, context.color_range = self.colour.matrix, self.colour.range
         context.color_primaries, context.color_trc = self.colour.primaries, self.colour.trc
         self.stream = stream
+        self.decode_times = DecodeTimes(frame_ticks(self.rate, self.time_base))
         if self.copy_from is not None:
             self.copier = StreamCopier(self.copy_from, self.container, self.streams)
         try:
@@ -200,8 +202,9 @@ class VideoWriter:
             pts = self._last_pts + 1
         frame = from_rgb(rgb, self.stream.pix_fmt, self.colour, self._reformatter)
         frame.pts, frame.time_base = pts, self.time_base
+        self.decode_times.fed(pts)
         try:
-            self.container.mux(self.stream.encode(frame))
+            self.container.mux(self.decode_times.fix(self.stream.encode(frame)))
             if self.copier is not None:
                 self.copier.copy_until(float(pts * self.time_base))
         except OSError as exc:   # av.error.OSError too: ENOSPC, EIO, a file system gone
@@ -215,7 +218,7 @@ class VideoWriter:
             self.abort()
             raise InputError(f"{self.target}: no frames to write")
         try:
-            self.container.mux(self.stream.encode(None))
+            self.container.mux(self.decode_times.fix(self.stream.encode(None)))
             if self.copier is not None:
                 self.copier.finish()
             self.container.close()
