@@ -112,3 +112,31 @@ def test_sharp_frames_of_a_shaky_clip_come_out_as_shot_blurred_throughout_as_the
     Pipeline(Frames(blurred_throughout), [RestoreStage(Halve()), TemporalStage(window=3)],
              out.append).run()
     assert all(np.array_equal(f.restored, f.rgb // 2) for f in out)
+
+
+class CountingHalve(Halve):
+    def __init__(self):
+        self.restored: list[int] = []   # how many frames each call got
+
+    def restore_batch(self, frames):
+        self.restored.append(len(frames))
+        return super().restore_batch(frames)
+
+
+def test_as_base_the_model_runs_only_on_frames_that_need_it_with_the_same_result():
+    frames = shaky_frames()
+    eager = []
+    Pipeline(Frames(frames), [RestoreStage(Halve()), TemporalStage(window=3)],
+             eager.append).run()
+    model, lazy = CountingHalve(), []
+    Pipeline(Frames(frames), [TemporalStage(window=3, base=RestoreStage(model))],
+             lazy.append).run()
+    assert [f.index for f in lazy] == list(range(len(frames)))
+    for a, b in zip(eager, lazy):
+        assert np.array_equal(a.restored, b.restored), a.index
+        assert a.notes["temporal"].reason == b.notes["temporal"].reason
+    kept = sum("kept as shot" in f.notes["temporal"].reason for f in lazy)
+    assert kept >= 3 and sum(model.restored) == len(frames) - kept
+    assert all(f.made_by == "temporal" for f in lazy if "kept as shot" in f.notes["temporal"].reason)
+    assert all(f.made_by == "halving model + temporal" for f in lazy
+               if "kept as shot" not in f.notes["temporal"].reason)

@@ -1,7 +1,8 @@
 """The stages the viewer runs each frame through, and the restorer in them: the single-frame
 restoration (its restorer swapped in place when the user picks another model), the temporal
-reference stage when it is on (built fresh for every stretch: a seek must not borrow detail
-from frames before it; past frames only for a live source), and the overlay's counter."""
+reference stage when it is on (it runs the restoration itself, on the frames that need it;
+built fresh for every stretch: a seek must not borrow detail from frames before it; past
+frames only for a live source), and the overlay's counter."""
 from __future__ import annotations
 
 from app.viewer.stats import CountProcessed, ViewerStats
@@ -19,8 +20,9 @@ class ViewerChain:
         self.temporal = temporal   # the window, None: off
 
     def for_stretch(self, live: bool) -> list[Stage]:
-        middle = [TemporalStage(self.temporal, past_only=live)] if self.temporal else []
-        return [self.restore, *middle, self.count]
+        if self.temporal:   # the model runs inside it, on the frames that need it
+            return [TemporalStage(self.temporal, past_only=live, base=self.restore), self.count]
+        return [self.restore, self.count]
 
     @property
     def description(self) -> str:

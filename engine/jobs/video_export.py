@@ -103,10 +103,11 @@ def open_writer(source: Source, output: Path,
 
 def with_temporal(stages: Stage | Sequence[Stage], window: int | None,
                   live: bool) -> list[Stage]:
-    """`stages`, and the temporal reference stage after them where a window is asked for
-    (past frames only for a live source: it never waits for the future)."""
+    """`stages`, or where a window is asked for the temporal reference stage running them as
+    its base, on the frames that need it (past frames only for a live source: it never waits
+    for the future)."""
     stages = [stages] if hasattr(stages, "push") else list(stages)
-    return stages + [TemporalStage(window, past_only=live)] if window else stages
+    return [TemporalStage(window, past_only=live, base=stages)] if window else stages
 
 
 def export_video(source: Source, output: Path, stages: Stage | Sequence[Stage],

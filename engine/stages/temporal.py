@@ -1,20 +1,32 @@
 """The temporal reference stage: each frame restored again from the sharper frames around it
 (engine.temporal: sharpness, DIS alignment, fusion where alignment holds), on top of what the
-single-frame stage before it made (frame.restored; the input where there is none). Files look
+single-frame restoration made (frame.restored; the input where there is none). Given that
+restoration as `base` (stages that give each frame back at once: a Restorer), the stage runs
+it itself, and only on the frames that need it: a sharp frame kept as shot costs no model
+call, so the stage saves about as much model time as it spends (a third of the frames of a
+shaky clip are such anchors). Files look
 `window` frames ahead and behind, so a frame leaves `window` frames later and flush() gives the
 last ones; live sources (past_only) get each frame back on the push that brings it. What the
 fusion did travels on the frame as notes["temporal"] (engine.temporal.FusionStats)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+
 from engine.frames import Frame
+from engine.stages import Stage, run_stages
 from engine.temporal import TemporalFuser, TemporalResult
 
 DEFAULT_WINDOW = 6
 
 
 class TemporalStage:
-    def __init__(self, window: int = DEFAULT_WINDOW, past_only: bool = False):
-        self.fuser = TemporalFuser(window=window, past_only=past_only)
+    def __init__(self, window: int = DEFAULT_WINDOW, past_only: bool = False,
+                 base: Stage | Sequence[Stage] | None = None):
+        self.base = None if base is None else [base] if hasattr(base, "push") else list(base)
+        self.fuser = TemporalFuser(window=window, past_only=past_only,
+                                   make_bases=None if self.base is None else self._bases)
         self._held: dict[int, Frame] = {}   # by index: pushed, not yet given back
 
     def push(self, frames: list[Frame]) -> list[Frame]:
@@ -27,6 +39,16 @@ class TemporalStage:
 
     def flush(self) -> list[Frame]:
         return [self._finish(result) for result in self.fuser.flush()]
+
+    def _bases(self, indices: list[int]) -> list[np.ndarray]:
+        """The base stages' restoration of the held frames `indices`, in batches of one size."""
+        frames = [self._held[i] for i in indices]
+        for shape in dict.fromkeys(f.rgb.shape for f in frames):
+            batch = [f for f in frames if f.rgb.shape == shape]
+            given = run_stages(self.base, batch)
+            if [f.index for f in given] != [f.index for f in batch]:
+                raise TypeError("a temporal stage's base must give each frame back at once")
+        return [f.restored for f in frames]
 
     def _finish(self, result: TemporalResult) -> Frame:
         frame = self._held.pop(result.index)

@@ -5,6 +5,7 @@ newer frames are in, or a scene cut closed its scene, or at `flush()`; with `pas
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,12 +29,16 @@ class TemporalFuser:
     past_only: never wait for a future frame (live sources).
     max_references: how many of the sharpest candidates are aligned per frame (each costs
         two flows); candidates must be at least `min_gain` times as sharp as the frame.
+    make_bases: the single-frame model, asked only for the frames that need its output, when
+        they are finished (indices in, one uint8 RGB image each out): the sharp frames kept
+        as shot never cost a model call. Frames pushed with a base have theirs already.
     """
 
     def __init__(self, window: int = 6, past_only: bool = False, max_references: int = 2,
                  min_gain: float = 1.15, params: FusionParams | None = None,
                  preset: str = "fast", flow_scale: int = 2, fb_check: bool = True,
-                 distance_penalty: float = 0.03, preblur: float = 2.5):
+                 distance_penalty: float = 0.03, preblur: float = 2.5,
+                 make_bases: Callable[[list[int]], list[np.ndarray]] | None = None):
         if window < 1:
             raise ValueError(f"window must be at least 1 (got {window})")
         self.window = window
@@ -45,6 +50,7 @@ class TemporalFuser:
         self.distance_penalty = distance_penalty
         self.preblur = preblur
         self.aligner = Aligner(preset, check_backward=fb_check)
+        self.make_bases = make_bases
         self._frames: deque[FrameInfo] = deque()   # analysed frames still of use, in order
         self._pending: deque[FrameInfo] = deque()  # pushed, not yet emitted
         self._segment = 0
@@ -66,15 +72,16 @@ class TemporalFuser:
         info.segment = self._segment
         self._frames.append(info)
         self._pending.append(info)
-        out = []
+        ready = []
         while self._pending and self._ready(self._pending[0]):
-            out.append(self._finish(self._pending.popleft()))
+            ready.append(self._pending.popleft())
+        out = self._finish_all(ready)
         self._evict()
         return out
 
     def flush(self) -> list[TemporalResult]:
         """End of stream: finish every frame still waiting for its look-ahead."""
-        out = [self._finish(info) for info in self._pending]
+        out = self._finish_all(list(self._pending))
         self._pending.clear()
         self._frames.clear()
         return out
@@ -128,15 +135,32 @@ class TemporalFuser:
         scored.sort(key=lambda s: (-s[0], s[1]))
         return [other for _, _, other in scored[:self.max_references]]
 
-    def _finish(self, info: FrameInfo) -> TemporalResult:
-        refs = self.candidates(info)
+    def _finish_all(self, infos: list[FrameInfo]) -> list[TemporalResult]:
+        """Finish `infos` (in order), the model run first, in one call, on those that need it."""
+        plans = [(info, self.candidates(info)) for info in infos]
+        if self.make_bases is not None:
+            wanted = [info for info, refs in plans
+                      if info.base is None and not self._kept_as_shot(info, refs)]
+            if wanted:
+                for info, base in zip(wanted, self.make_bases([i.index for i in wanted])):
+                    info.base = base
+        return [self._finish(info, refs) for info, refs in plans]
+
+    def _kept_as_shot(self, info: FrameInfo, refs: list[FrameInfo]) -> bool:
+        # The sharp frames the others borrow from: no model improves on them, and a
+        # single-frame model's guesses (its harm on sharp content) would show as flicker.
+        # Without a model at all the input is the result anyway.
+        has_model = info.base is not None or self.make_bases is not None
+        return not refs and has_model and self._anchor(info)
+
+    def _finish(self, info: FrameInfo, refs: list[FrameInfo]) -> TemporalResult:
+        if self._kept_as_shot(info, refs):
+            stats = FusionStats(sharpness=info.sharpness,
+                                reason="sharper than its neighbours: kept as shot")
+            return TemporalResult(info.index, info.rgb, stats)
         aligned = [(ref, self.aligner.align(info.flow_grey, ref.flow_grey)) for ref in refs]
         frame, stats = fuse(info, aligned, self.params, info.base)
-        if not refs and info.base is not None and self._anchor(info):
-            # The sharp frames the others borrow from: no model improves on them, and a
-            # single-frame model's guesses (its harm on sharp content) would show as flicker.
-            frame, stats.reason = info.rgb, "sharper than its neighbours: kept as shot"
-        elif not refs:
+        if not refs:
             stats.reason = "sharpest in its window"
         return TemporalResult(info.index, frame, stats)
 
