@@ -137,6 +137,18 @@ def test_data_clips_come_from_held_out_photos_only(photo_cache, tmp_path, monkey
         assert (out / f"{info_path.stem}.sharp.mkv").is_file()
 
 
+def test_data_clips_from_train_make_a_tuning_set_of_training_photos_only(photo_cache, tmp_path,
+                                                                        monkeypatch):
+    cache, kept = photo_cache
+    monkeypatch.setenv("DEBLUR_DATA", str(cache))
+    out = tmp_path / "tune"
+    assert main(["data", "clips", "-o", str(out), "--size", "160x96", "--count", "2",
+                 "--frames", "2", "--from", "train"]) == 0
+    training = {str(p) for p in kept["train"]}
+    infos = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
+    assert len(infos) == 2 and all(i["photo"] in training for i in infos)
+
+
 def test_eval_clips_reports_mean_worst_clip_and_worst_stretch(clip_files, weights_dir, tmp_path,
                                                              capsys):
     folder = clip_files[0].parent

@@ -31,9 +31,10 @@ def register(subparsers) -> None:
     pairs.add_argument("--per-photo", type=int, default=1,
                        help="pairs per photo: the centre, then closer views elsewhere")
     pairs.add_argument("--cache", type=Path, default=None)
+    add_photo_choice(pairs)
     pairs.set_defaults(run=run_pairs)
     clips = actions.add_parser("clips", help="write hand-held clips + ground truth from "
-                               "held-out photos")
+                               "held-out photos (or, --from train, training ones)")
     clips.add_argument("-o", "--output", type=Path, required=True)
     clips.add_argument("--size", default="640x360", help="WxH of each clip")
     clips.add_argument("--count", type=int, default=8, help="how many clips (default 8)")
@@ -41,6 +42,7 @@ def register(subparsers) -> None:
     clips.add_argument("--fps", type=float, default=30.0)
     clips.add_argument("--seed", type=int, default=0)
     clips.add_argument("--cache", type=Path, default=None)
+    add_photo_choice(clips)
     clips.set_defaults(run=run_clips)
     sharp = actions.add_parser("sharp", help="write the 'sharp in' set (frames needing no "
                                "help) from held-out photos and a sharp video")
@@ -51,6 +53,7 @@ def register(subparsers) -> None:
                             "(default the bundled sample's ground truth; '' for none)")
     sharp.add_argument("--video-frames", type=int, default=4)
     sharp.add_argument("--cache", type=Path, default=None)
+    add_photo_choice(sharp)
     sharp.set_defaults(run=run_sharp)
     export = actions.add_parser("export", help="resized copies of the photos in train/ and "
                                 "holdout/ folders (to carry them to a GPU machine)")
@@ -66,10 +69,21 @@ def run_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_photo_choice(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="photos", choices=("holdout", "train"), default="holdout",
+                        help="the photos: held-out ones (an evaluation set, the default) or "
+                             "training ones (a set to tune on, leaving the held-out set unseen)")
+
+
+def chosen_photos(args: argparse.Namespace) -> list[Path]:
+    """The held-out or the training photos of the data cache, as --from asks."""
+    train, holdout = split_holdout(training_images(args.cache or default_cache_dir()))
+    return train if args.photos == "train" else holdout
+
+
 def run_pairs(args: argparse.Namespace) -> int:
     from models.training.eval_pairs import write_pairs   # torch-heavy, only when used
-    _, holdout = split_holdout(training_images(args.cache or default_cache_dir()))
-    count = write_pairs(holdout, args.output, *parse_size(args.size), seed=args.seed,
+    count = write_pairs(chosen_photos(args), args.output, *parse_size(args.size), seed=args.seed,
                         per_photo=args.per_photo)
     print(f"{count} pairs -> {args.output}/blur, {args.output}/sharp", file=sys.stderr)
     return 0
@@ -77,12 +91,12 @@ def run_pairs(args: argparse.Namespace) -> int:
 
 def run_sharp(args: argparse.Namespace) -> int:
     from models.training.eval_sharp import VARIANTS, write_sharp_set   # torch-heavy
-    _, holdout = split_holdout(training_images(args.cache or default_cache_dir()))
+    photos = chosen_photos(args)
     frames = {}
     if str(args.video) not in ("", "."):
         frames = video_frames(args.video, args.video_frames)
-    count = write_sharp_set(holdout, args.output, *parse_size(args.size), frames=frames)
-    print(f"{count} sharp images ({len(holdout)} held-out photos x {len(VARIANTS)} variants "
+    count = write_sharp_set(photos, args.output, *parse_size(args.size), frames=frames)
+    print(f"{count} sharp images ({len(photos)} {args.photos} photos x {len(VARIANTS)} variants "
           f"+ {len(frames)} video frames) -> {args.output}", file=sys.stderr)
     return 0
 
@@ -109,10 +123,9 @@ def run_clips(args: argparse.Namespace) -> int:
     width, height = parse_clip_size(args.size)
     if args.count < 1 or args.frames < 1 or args.fps <= 0:
         raise InputError("data clips: --count and --frames must be at least 1, --fps positive")
-    _, holdout = split_holdout(training_images(args.cache or default_cache_dir()))
-    plans = clip_plans(holdout, width, height, args.count, args.frames, args.fps, args.seed)
+    plans = clip_plans(chosen_photos(args), width, height, args.count, args.frames, args.fps, args.seed)
     if not plans:
-        raise InputError("data clips: the data cache holds no held-out photo")
+        raise InputError(f"data clips: the data cache holds no {args.photos} photo")
     args.output.mkdir(parents=True, exist_ok=True)
     bar = tqdm(total=len(plans) * args.frames, unit="frame", disable=None)
     for plan in plans:
