@@ -38,7 +38,7 @@ def register(subparsers) -> None:
                         help="--clips --temporal: past frames only, as a live source gets")
     parser.add_argument("--json", action="store_true", help="print rows as JSON")
     parser.add_argument("--guard-ablation", action="store_true",
-                        help="--pairs: the model with and without its do-no-harm guard, in one "
+                        help="--pairs: the model with and without its do-no-harm guards, in one "
                              "run (torch backend)")
     parser.add_argument("--record", metavar="KEY",
                         help="store the averages in the model card under metrics.KEY")

@@ -16,7 +16,7 @@ TENSORRT_VIAS = ("onnx", "torch-tensorrt")
 class TorchOptions:
     precision: str | None = None   # None: fp16 on CUDA, fp32 on the CPU
     cuda_graphs: bool = True       # replay captured graphs per frame shape (CUDA only)
-    guard: bool = True             # False only to measure the guard (exported graphs keep it)
+    guard: bool = True             # False only to measure the guards (exported graphs keep them)
 
 
 @dataclass(frozen=True)
