@@ -123,7 +123,8 @@ def run_clips(args: argparse.Namespace) -> int:
     width, height = parse_clip_size(args.size)
     if args.count < 1 or args.frames < 1 or args.fps <= 0:
         raise InputError("data clips: --count and --frames must be at least 1, --fps positive")
-    plans = clip_plans(chosen_photos(args), width, height, args.count, args.frames, args.fps, args.seed)
+    plans = clip_plans(chosen_photos(args), width, height, args.count, args.frames, args.fps,
+                       args.seed)
     if not plans:
         raise InputError(f"data clips: the data cache holds no {args.photos} photo")
     args.output.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """`deblur eval --pairs DIR --guard-ablation`: what the do-no-harm guards (models/guard.py, the
 low frequencies; models/sharp_gate.py, sharp input kept) cost or save, measured in one run on
-the same pairs: the model on the torch backend with its guards and without them, the gain over the blurred input (mean and worst) and how sharp images come out
+the same pairs: the model on the torch backend with its guards and without them, the gain
+over the blurred input (mean and worst) and how sharp images come out
 (the 'sharp kept' PSNR of each pair's ground truth restored against itself)."""
 from __future__ import annotations
 

@@ -137,14 +137,14 @@ class TemporalFuser:
 
     def _finish_all(self, infos: list[FrameInfo]) -> list[TemporalResult]:
         """Finish `infos` (in order), the model run first, in one call, on those that need it."""
-        plans = [(info, self.candidates(info)) for info in infos]
+        plans = [(info, refs, self._kept_as_shot(info, refs))
+                 for info, refs in ((info, self.candidates(info)) for info in infos)]
         if self.make_bases is not None:
-            wanted = [info for info, refs in plans
-                      if info.base is None and not self._kept_as_shot(info, refs)]
+            wanted = [info for info, _, kept in plans if info.base is None and not kept]
             if wanted:
                 for info, base in zip(wanted, self.make_bases([i.index for i in wanted])):
                     info.base = base
-        return [self._finish(info, refs) for info, refs in plans]
+        return [self._finish(info, refs, kept) for info, refs, kept in plans]
 
     def _kept_as_shot(self, info: FrameInfo, refs: list[FrameInfo]) -> bool:
         # The sharp frames the others borrow from: no model improves on them, and a
@@ -153,8 +153,8 @@ class TemporalFuser:
         has_model = info.base is not None or self.make_bases is not None
         return not refs and has_model and self._anchor(info)
 
-    def _finish(self, info: FrameInfo, refs: list[FrameInfo]) -> TemporalResult:
-        if self._kept_as_shot(info, refs):
+    def _finish(self, info: FrameInfo, refs: list[FrameInfo], kept: bool) -> TemporalResult:
+        if kept:
             stats = FusionStats(sharpness=info.sharpness,
                                 reason="sharper than its neighbours: kept as shot")
             return TemporalResult(info.index, info.rgb, stats)
