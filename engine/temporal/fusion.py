@@ -25,6 +25,9 @@ class FusionParams:
     structure_floor: float = 0.5  # correlation at or below which a reference lends nothing
     structure_c: float = 0.3      # grey levels²: flat areas count as agreeing
     sharper_margin: float = 0.3   # reference this much sharper (ratio - 1) = full weight
+    local_window: float = 12.0    # flow-size σ of the local sharpness test
+    local_margin: float = 0.3     # reference this much sharper there (ratio - 1) = full weight
+    local_floor: float = 4.0      # fine-band energy (grey levels²) below which a spot is flat
     min_weight: float = 0.02      # below this the reference is ignored at a pixel
     confidence_blur: float = 1.0  # smooths the weight maps (flow-size px): no seams
     erode: int = 5                # a pixel this close to a failure is itself doubtful
@@ -68,15 +71,29 @@ def structure_agreement(target: FrameInfo, ref: FrameInfo, alignment: Alignment,
     return np.clip((ncc - params.structure_floor) / (1.0 - params.structure_floor), 0.0, 1.0)
 
 
+def locally_sharper(target: FrameInfo, ref: FrameInfo, alignment: Alignment,
+                    params: FusionParams) -> np.ndarray:
+    """0 where the aligned reference has no more fine detail than the target, 1 where it has
+    (1 + local_margin) times as much: a reference lends only what is sharper than what the
+    target has at that spot. The frame-wide sharpness that picked it can be fooled (an object
+    entering the frame, blur that varies across it, detail in one direction only); a sharp
+    target given a blurred reference's detail would come out worse."""
+    mine = target.fine_energy(params.local_window)
+    theirs = alignment.warp_small(ref.fine_energy(params.local_window))
+    ratio = (theirs + params.local_floor) / (mine + params.local_floor)
+    return np.clip((ratio - 1.0) / params.local_margin, 0.0, 1.0)
+
+
 def reference_weight(target: FrameInfo, ref: FrameInfo, alignment: Alignment,
                      params: FusionParams) -> np.ndarray:
-    """Weight map at flow size: alignment confidence times low-band agreement times how
-    much sharper the reference is."""
+    """Weight map at flow size: alignment confidence times low-band agreement times
+    structure agreement times how much sharper the reference is, there and as a whole."""
     warped = alignment.warp_small(ref.grey_low)
     diff = np.abs(target.grey_low - warped)
     tol2 = params.agree_tolerance ** 2
     agree = tol2 / (tol2 + diff * diff)
-    weight = alignment.confidence * agree * structure_agreement(target, ref, alignment, params)
+    weight = (alignment.confidence * agree * structure_agreement(target, ref, alignment, params)
+              * locally_sharper(target, ref, alignment, params))
     if params.confidence_blur > 0:
         # erode-then-smooth: a pixel next to a failure is itself doubtful
         weight = cv2.erode(weight, np.ones((params.erode, params.erode), np.uint8))

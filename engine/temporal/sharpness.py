@@ -74,6 +74,7 @@ class FrameInfo:
         self._detail: np.ndarray | None = None
         self._grey_low: np.ndarray | None = None
         self._mid: np.ndarray | None = None
+        self._fine_energy: np.ndarray | None = None
 
     @property
     def low(self) -> np.ndarray:
@@ -102,6 +103,16 @@ class FrameInfo:
         if self._mid is None:
             self._mid = self.flow_grey.astype(np.float32) - self.grey_low
         return self._mid
+
+    def fine_energy(self, sigma: float) -> np.ndarray:
+        """Local energy of the fine band (the Laplacian of the flow-size grey image, lightly
+        smoothed as in `laplacian_energy`), averaged over a Gaussian window of `sigma`
+        flow-size pixels: where this frame is sharp and where it is not."""
+        if self._fine_energy is None:
+            smooth = cv2.GaussianBlur(self.grey, (3, 3), 0.8)
+            lap = cv2.Laplacian(smooth, cv2.CV_32F, ksize=3)
+            self._fine_energy = cv2.GaussianBlur(lap * lap, (0, 0), sigma)
+        return self._fine_energy
 
     def release(self) -> None:
         """Drop the big arrays once the frame can no longer be a reference."""

@@ -29,6 +29,8 @@ class TemporalFuser:
     past_only: never wait for a future frame (live sources).
     max_references: how many of the sharpest candidates are aligned per frame (each costs
         two flows); candidates must be at least `min_gain` times as sharp as the frame.
+    global_tolerance: how far (flow-size px) the flow may stray from the global motion model
+        fitted to it and still follow it (align.py); 0: the flow alone.
     make_bases: the single-frame model, asked only for the frames that need its output, when
         they are finished (indices in, one uint8 RGB image each out): the sharp frames kept
         as shot never cost a model call. Frames pushed with a base have theirs already.
@@ -38,6 +40,7 @@ class TemporalFuser:
                  min_gain: float = 1.15, params: FusionParams | None = None,
                  preset: str = "fast", flow_scale: int = 2, fb_check: bool = True,
                  distance_penalty: float = 0.03, preblur: float = 2.5,
+                 global_tolerance: float = 1.0,
                  make_bases: Callable[[list[int]], list[np.ndarray]] | None = None):
         if window < 1:
             raise ValueError(f"window must be at least 1 (got {window})")
@@ -49,7 +52,8 @@ class TemporalFuser:
         self.flow_scale = flow_scale
         self.distance_penalty = distance_penalty
         self.preblur = preblur
-        self.aligner = Aligner(preset, check_backward=fb_check)
+        self.aligner = Aligner(preset, check_backward=fb_check,
+                               global_tolerance=global_tolerance)
         self.make_bases = make_bases
         self._frames: deque[FrameInfo] = deque()   # analysed frames still of use, in order
         self._pending: deque[FrameInfo] = deque()  # pushed, not yet emitted
