@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from engine.temporal import Aligner, FrameInfo
+from engine.temporal.align import fit_homography
 from tests.test_temporal import blur, texture
 
 H, W = 180, 320                 # the frames; the flow works at half this size
@@ -91,3 +92,16 @@ def test_flat_frames_align_without_a_model(tolerance):
     alignment = _align(flat, flat, tolerance)
     assert alignment.global_share == 0.0 or tolerance > 0
     assert alignment.confidence.shape == alignment.map_x.shape
+
+
+def test_homography_fit_on_a_shift_and_on_a_collapsed_map():
+    h, w = 90, 160
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    trusted = np.ones((h, w), np.float32)
+    shift = fit_homography(xs + 3, ys - 2, trusted, 1.0)
+    assert np.allclose(shift, [[1, 0, 3], [0, 1, -2], [0, 0, 1]], atol=1e-3)
+    # every pixel mapped onto one point: nothing a camera motion explains
+    collapsed = np.zeros((h, w), np.float32)
+    assert fit_homography(collapsed, collapsed, trusted, 1.0) is None
+    # nothing trusted to fit on
+    assert fit_homography(xs, ys, np.zeros((h, w), np.float32), 1.0) is None

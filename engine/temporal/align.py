@@ -74,7 +74,10 @@ def fit_homography(map_x: np.ndarray, map_y: np.ndarray, weight: np.ndarray,
     ys, xs = np.mgrid[rows, cols]
     src = np.stack([xs[keep], ys[keep]], axis=-1).astype(np.float32)
     dst = np.stack([map_x[rows, cols][keep], map_y[rows, cols][keep]], axis=-1)
-    homography, inliers = cv2.findHomography(src, dst, cv2.RANSAC, tolerance)
+    try:
+        homography, inliers = cv2.findHomography(src, dst, cv2.RANSAC, tolerance)
+    except cv2.error:        # degenerate points (e.g. a collapsed map): no model
+        return None
     if homography is None or inliers.mean() * keep.mean() < MIN_INLIERS:
         return None
     return homography
