@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from engine.sources.file import FileSource
+from models.training.compression import h264_roundtrip
 from tests.videos import make_video
 
 
@@ -31,3 +32,13 @@ def test_bright_frame_keeps_its_level(tmp_path, matrix):
         bias = (frame.rgb.astype(np.float64) - original).mean(axis=(0, 1))
         # the 4:2:0 chroma and 8-bit YUV cost a little per pixel, not a shift of the whole frame
         assert np.abs(bias).max() < 0.35, bias
+
+
+def test_training_h264_roundtrip_keeps_the_level():
+    """The H.264 artefacts the training inputs get must not come with a shift of the whole
+    frame: the input would be darker than its target."""
+    image = bright_texture(0, 192, 128)
+    coded = h264_roundtrip(image, 18)
+    weights = np.array([0.299, 0.587, 0.114])
+    luma_bias = ((coded.astype(np.float64) - image) @ weights).mean()
+    assert abs(luma_bias) < 0.35, luma_bias

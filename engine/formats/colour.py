@@ -10,16 +10,13 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
-from av.video.reformatter import Colorspace, ColorRange, Interpolation, VideoReformatter
+from av.video.reformatter import Colorspace, ColorRange, VideoReformatter
+
+from common.yuv import EXACT_YUV_TO_RGB
 
 BT709, UNSPECIFIED, FCC, BT470BG, SMPTE170M, SMPTE240M, BT2020_NCL, BT2020_CL = \
     1, 2, 4, 5, 6, 7, 9, 10
 LIMITED, FULL = int(ColorRange.MPEG), int(ColorRange.JPEG)
-# YUV -> RGB with exact rounding and full chroma interpolation. swscale's default fast path
-# truncates: it decoded every frame about 1 grey level dark (-1.04 on a bright BT.601 frame,
-# against the exact conversion; this is +0.03), so each export came out darker than its
-# source. The exact path costs ~1.4 ms more per 640x360 frame, ~10 ms at 1080p (2-core EPYC).
-EXACT_YUV_TO_RGB = Interpolation.BILINEAR | Interpolation.ACCURATE_RND | Interpolation.FULL_CHR_H_INT
 SWS_MATRIX = {BT709: Colorspace.ITU709, FCC: Colorspace.FCC, BT470BG: Colorspace.ITU601,
               SMPTE170M: Colorspace.SMPTE170M, SMPTE240M: Colorspace.SMPTE240M,
               BT2020_NCL: Colorspace.BT2020, BT2020_CL: Colorspace.BT2020}

@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import torch
 
+from common.yuv import EXACT_YUV_TO_RGB
+
 
 def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
     ok, data = cv2.imencode(".jpg", rgb[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
@@ -28,7 +30,10 @@ def h264_roundtrip(rgb: np.ndarray, crf: int) -> np.ndarray:
     packets = list(encoder.encode(frame)) + list(encoder.encode(None))
     decoder = av.CodecContext.create("h264", "r")
     decoded = [f for p in packets for f in decoder.decode(p)] + list(decoder.decode(None))
-    return decoded[0].to_ndarray(format="rgb24")[:height, :width]
+    # exact rounding, as the product decodes: the default path would make inputs darker
+    # than their targets
+    return decoded[0].reformat(format="rgb24", interpolation=EXACT_YUV_TO_RGB).to_ndarray()[
+        :height, :width]
 
 
 def compress_batch(images: torch.Tensor, rng: np.random.Generator, jpeg_prob: float,
