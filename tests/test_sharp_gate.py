@@ -1,7 +1,7 @@
 """The sharp-input gate: where a frame is already sharp the model's change is withheld (a
-frame that needs no help comes out unchanged), where motion blur struck it passes, and an
-out-of-focus background counts for less than motion blur; inside the adapter, so in every
-exported graph."""
+frame that needs no help comes out unchanged), where motion blur struck it passes, and blur
+that is the same every way (an out-of-focus background, a frame softened evenly by coding) is
+no evidence; inside the adapter, so in every exported graph."""
 from __future__ import annotations
 
 import cv2
@@ -43,16 +43,17 @@ def test_sharp_content_is_withheld_and_motion_blur_lets_the_model_through():
     sharp = _sharp_frame()
     inner = (slice(40, -40), slice(40, -40))
     assert _weight(sharp)[inner].mean() < 0.2
-    assert _weight(_motion_blurred(sharp))[inner].mean() > 0.8
+    # measured 0.62 (ISOTROPY 1: the price of reading even softness as no evidence)
+    assert _weight(_motion_blurred(sharp))[inner].mean() > 0.5
 
 
-def test_defocus_counts_for_less_than_motion_blur_of_the_same_reach():
+def test_defocus_is_no_evidence_and_motion_blur_of_the_same_reach_is():
     sharp = _sharp_frame()
     defocused = cv2.GaussianBlur(sharp, (0, 0), 15 / 4)   # about as wide as a 15-px path
     inner = (slice(40, -40), slice(40, -40))
     evidence = lambda rgb: _measure(rgb, "evidence")[inner].mean()   # noqa: E731
-    assert evidence(defocused) < evidence(_motion_blurred(sharp)) - 0.05
-    assert evidence(sharp) < evidence(defocused) - 0.15   # still more blurred than sharp
+    assert evidence(defocused) < evidence(_motion_blurred(sharp)) - 0.2
+    assert _weight(defocused)[inner].mean() < 0.1      # the bokeh is kept as it is
 
 
 class _Scribble(nn.Module):
