@@ -71,10 +71,13 @@ def to_rgb(frame: av.VideoFrame, reformatter: VideoReformatter,
         rgb = frame.to_ndarray()
     else:
         tags = source_tags(frame)
+        # the exact path for 8-bit RGB only: for rgb48le swscale's exact path disagrees with
+        # its own 8-bit result by tens of levels (tests/test_depth.py), the default does not
+        exact = EXACT_YUV_TO_RGB if rgb_format == "rgb24" else None
         rgb = reformatter.reformat(frame, format=rgb_format,
                                    src_colorspace=SWS_MATRIX[tags.matrix],
                                    src_color_range=tags.range,
-                                   interpolation=EXACT_YUV_TO_RGB).to_ndarray()
+                                   interpolation=exact).to_ndarray()
     quarter_turns = round(frame.rotation / 90) % 4   # rotation is counter-clockwise
     return np.ascontiguousarray(np.rot90(rgb, quarter_turns)) if quarter_turns else rgb
 
