@@ -24,11 +24,15 @@ def lowpass(image: np.ndarray, sigma: float) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
-def laplacian_energy(grey: np.ndarray) -> float:
-    """Mean squared Laplacian of a grey image, after a light 3x3 blur that keeps sensor noise
+def fine_band(grey: np.ndarray) -> np.ndarray:
+    """Laplacian of a grey image (float32), after a light 3x3 blur that keeps sensor noise
     and H.264 blocking from passing for detail."""
-    smooth = cv2.GaussianBlur(grey, (3, 3), 0.8)
-    lap = cv2.Laplacian(smooth, cv2.CV_32F, ksize=3)
+    return cv2.Laplacian(cv2.GaussianBlur(grey, (3, 3), 0.8), cv2.CV_32F, ksize=3)
+
+
+def laplacian_energy(grey: np.ndarray) -> float:
+    """Mean squared fine band of a grey image."""
+    lap = fine_band(grey)
     return float(np.mean(lap * lap))
 
 
@@ -109,8 +113,7 @@ class FrameInfo:
         smoothed as in `laplacian_energy`), averaged over a Gaussian window of `sigma`
         flow-size pixels: where this frame is sharp and where it is not."""
         if self._fine_energy is None:
-            smooth = cv2.GaussianBlur(self.grey, (3, 3), 0.8)
-            lap = cv2.Laplacian(smooth, cv2.CV_32F, ksize=3)
+            lap = fine_band(self.grey)
             self._fine_energy = cv2.GaussianBlur(lap * lap, (0, 0), sigma)
         return self._fine_energy
 
