@@ -28,7 +28,7 @@ from models import LoadedModel
 from models.frame_adapter import FrameAdapter
 
 OPSET = 17            # parsed by TensorRT 10 and 11, run by ONNX Runtime >= 1.13
-EXPORTER_VERSION = 4  # bump when the exported graph changes: invalidates cached exports
+EXPORTER_VERSION = 5  # bump when the exported graph changes: invalidates cached exports
 # (2: the low-frequency guard of models/guard.py is part of every graph)
 INPUT_NAME, OUTPUT_NAME = "frames", "restored"
 PRECISIONS = ("fp32", "fp16")

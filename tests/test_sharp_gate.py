@@ -74,3 +74,28 @@ def test_the_adapter_gives_a_sharp_frame_back_and_changes_a_blurred_one():
     changed = lambda a, b: np.abs(a.astype(int) - b)[inner].mean()   # noqa: E731
     assert changed(out_sharp, sharp) < 0.25 * changed(out_blurred, blurred)
     assert changed(out_blurred, blurred) > 10
+
+
+class _Smoother(nn.Module):
+    """A network that takes fine detail away (what a model that learned to denoise does to
+    clean texture): a 3 x 3 box blur of its input."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.avg_pool2d(x, 3, stride=1, padding=1,
+                                              count_include_pad=False)
+
+
+def test_a_change_that_takes_detail_away_from_a_blurred_frame_is_withheld():
+    # Motion blur only ever removes fine detail: an output with less of it than the input
+    # is smoothing, not deblurring, even where the frame is clearly motion-blurred.
+    spec = models.resolve("fast").spec
+    blurred = _motion_blurred(_sharp_frame())
+    inner = (slice(40, -40), slice(40, -40))
+    changed = lambda a, b: np.abs(a.astype(int) - b)[inner].mean()   # noqa: E731
+    with torch.inference_mode():
+        smoothed = FrameAdapter(_Smoother(), spec).eval()(torch.from_numpy(blurred[None]))
+        sharpened = FrameAdapter(_Scribble(), spec).eval()(torch.from_numpy(blurred[None]))
+    plain = cv2.blur(blurred, (3, 3))                  # what the smoother alone makes of it
+    assert changed(plain, blurred) > 1.0
+    assert changed(smoothed[0].numpy(), blurred) < 0.05 * changed(plain, blurred)
+    assert changed(sharpened[0].numpy(), blurred) > 10  # adding detail still passes

@@ -268,3 +268,24 @@ def test_sharp_in_set_and_its_evaluation(photos, tmp_path, monkeypatch, capsys):
                                                  if r["psnr_kept"] < 38]
     card = json.loads((run_dir / "deblurganv2-mobilenet-dsc.json").read_text())
     assert card["metrics"]["sharp_in"] == report["summary"]
+
+
+def test_noise_free_pairs_keep_the_same_shake_without_the_noise(photos, tmp_path, monkeypatch):
+    cache, _ = photos
+    monkeypatch.setenv("DEBLUR_DATA", str(cache))
+    for name, extra in (("noisy", []), ("clean", ["--noise-free"])):
+        assert main(["data", "pairs", "-o", str(tmp_path / name), "--size", "96x64",
+                     "--per-photo", "3", *extra]) == 0
+    names = sorted(p.name for p in (tmp_path / "clean" / "blur").iterdir())
+    read = lambda *parts: cv2.imread(str(tmp_path.joinpath(*parts))).astype(np.float32)  # noqa: E731
+    fine = lambda image: float(np.mean(cv2.Laplacian(image, cv2.CV_32F) ** 2))  # noqa: E731
+    differing = 0
+    for name in names:
+        assert np.array_equal(read("clean", "sharp", name), read("noisy", "sharp", name))
+        clean, noisy = read("clean", "blur", name), read("noisy", "blur", name)
+        # the same blur: the two agree once the noise is smoothed away
+        smooth = lambda image: cv2.GaussianBlur(image, (0, 0), 2.0)  # noqa: E731
+        assert np.abs(smooth(clean) - smooth(noisy)).mean() < 1.5
+        assert fine(clean) <= fine(noisy) + 1e-3
+        differing += not np.array_equal(clean, noisy)
+    assert differing > 0             # some of the default pairs carry sensor noise

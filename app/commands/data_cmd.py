@@ -30,6 +30,9 @@ def register(subparsers) -> None:
     pairs.add_argument("--seed", type=int, default=0)
     pairs.add_argument("--per-photo", type=int, default=1,
                        help="pairs per photo: the centre, then closer views elsewhere")
+    pairs.add_argument("--noise-free", action="store_true",
+                       help="no sensor noise on the blurred side (clean daylight footage: "
+                            "where a model that learned to denoise smooths real texture)")
     pairs.add_argument("--cache", type=Path, default=None)
     add_photo_choice(pairs)
     pairs.set_defaults(run=run_pairs)
@@ -84,7 +87,7 @@ def chosen_photos(args: argparse.Namespace) -> list[Path]:
 def run_pairs(args: argparse.Namespace) -> int:
     from models.training.eval_pairs import write_pairs   # torch-heavy, only when used
     count = write_pairs(chosen_photos(args), args.output, *parse_size(args.size), seed=args.seed,
-                        per_photo=args.per_photo)
+                        per_photo=args.per_photo, noise=not args.noise_free)
     print(f"{count} pairs -> {args.output}/blur, {args.output}/sharp", file=sys.stderr)
     return 0
 

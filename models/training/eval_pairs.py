@@ -39,11 +39,13 @@ def view(image: np.ndarray, width: int, height: int, zoom: float,
 
 
 def write_pairs(photos: list[Path], out: Path, width: int = 640, height: int = 360,
-                seed: int = 0, per_photo: int = 1) -> int:
+                seed: int = 0, per_photo: int = 1, noise: bool = True) -> int:
     """`per_photo` pairs per photo (the centre, then closer views at random spots, each with
     its own shake: a larger set than the photos alone decides smaller differences); returns
-    how many were written."""
-    config = dataclasses.replace(SHAKE_ONLY, max_extent=40.0 * width / 1280)
+    how many were written. `noise=False`: no sensor noise (the blur is the same either way:
+    the noise draws are made regardless, so the seeded shakes do not change)."""
+    config = dataclasses.replace(SHAKE_ONLY, max_extent=40.0 * width / 1280,
+                                 noise_prob=SHAKE_ONLY.noise_prob if noise else 0.0)
     synth = BlurSynthesizer(config, seed=seed)
     rng = np.random.default_rng(seed)
     (out / "blur").mkdir(parents=True, exist_ok=True)
