@@ -126,13 +126,14 @@ def verify(model: LoadedModel, precision: str, graph: bytes,
            shapes: tuple[tuple[int, int, int], ...] = FULL_SHAPES) -> tuple[list[Check], str]:
     """The checks of `graph` (an export of `model` at `precision`) at each shape, and a line
     naming the images used."""
-    images, source = sample_images()
+    stills, source = sample_images()
+    images = streaked(stills)          # once for every shape
     reference = frame_module(model, "fp32")
     fp32 = precision == "fp32"
     session = _session(with_pre_round_output(graph) if fp32 else graph, optimise=fp32)
     checks = []
     for shape in shapes:
-        frames = crops(shape, streaked(images))
+        frames = crops(shape, images)
         outputs = session.run(None, {INPUT_NAME: frames})
         for name, got in zip((f"{precision} uint8", "fp32 pre-round"), outputs):
             reference.float_output = name == "fp32 pre-round"
