@@ -108,10 +108,24 @@ def test_trajectories_have_the_requested_extent():
 
 def test_noise_grows_with_brightness():
     synth = BlurSynthesizer(dataclasses.replace(QUIET, noise_prob=1.0), seed=3)
-    dark = synth._add_noise(torch.full((8, 3, 32, 32), 0.02))
-    synth = BlurSynthesizer(dataclasses.replace(QUIET, noise_prob=1.0), seed=3)
-    bright = synth._add_noise(torch.full((8, 3, 32, 32), 0.6))
+    add_noise = synth._noise(torch.zeros(8, 3, 32, 32))
+    dark = add_noise(torch.full((8, 3, 32, 32), 0.02))
+    bright = add_noise(torch.full((8, 3, 32, 32), 0.6))
     assert bright.std() > dark.std() > 0
+
+
+def test_noise_kept_in_the_target_is_the_blurred_frames_draw():
+    """With target_keeps_noise the target differs from the clean one by the same noise the
+    blurred frame got: on a flat image (blur changes nothing) input and target agree."""
+    config = dataclasses.replace(QUIET, noise_prob=1.0, target_keeps_noise=True)
+    flat = torch.full((4, 3, 48, 48), 0.4)
+    blurred, target = BlurSynthesizer(config, seed=5)(flat)
+    assert (target - flat).abs().mean() > 0.005            # the target is noisy
+    assert (blurred - target).abs().max() <= 1.5 / 255      # with the same noise
+    clean = BlurSynthesizer(dataclasses.replace(config, target_keeps_noise=False), seed=5)
+    blurred_clean, target_clean = clean(flat)
+    assert torch.equal(blurred_clean, blurred)             # the input is unchanged
+    assert (target_clean - flat).abs().max() <= 0.5 / 255
 
 
 @pytest.mark.parametrize("codec", [lambda x: jpeg_roundtrip(x, 50), lambda x: h264_roundtrip(x, 30)],

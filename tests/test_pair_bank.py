@@ -44,6 +44,17 @@ def test_a_slice_is_refreshed_every_few_draws_and_the_bank_reloads(tmp_path):
     assert len(calls) == 3 and torch.equal(again.sharp, before)   # loaded, not synthesised
 
 
+def test_a_bank_made_with_other_settings_is_not_reused(tmp_path):
+    calls = []
+    cache = tmp_path / "bank.pt"
+    PairBank(_maker(32, calls), size=8, crop=32, cache=cache, key="clean targets")
+    assert len(calls) == 2
+    PairBank(_maker(32, calls), size=8, crop=32, cache=cache, key="noisy targets")
+    assert len(calls) == 4                                  # synthesised again
+    PairBank(_maker(32, calls), size=8, crop=32, cache=cache, key="noisy targets")
+    assert len(calls) == 4                                  # and that one is reused
+
+
 def test_exposure_variation_brightens_darkens_and_clips_like_a_sensor():
     sharp = torch.full((64, 3, 8, 8), 0.5)
     varied = vary_exposure(sharp, np.random.default_rng(0), prob=1.0, saturation=(1.0, 1.0))

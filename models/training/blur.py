@@ -34,6 +34,10 @@ class BlurConfig:
     # Of the identity pairs, the share whose input (and so target) carries sensor noise and
     # compression: a sharp noisy or H.264-coded frame must come out as it went in.
     degraded_identity_prob: float = 0.5
+    # The target carries the same sensor noise as the blurred frame (the same draw, at the
+    # target's own brightness): the model's job is the blur only. With clean targets the fast
+    # model learned to denoise instead, and wiped real texture it took for noise.
+    target_keeps_noise: bool = False
 
 
 def _pixel_grid(height: int, width: int, device) -> torch.Tensor:
@@ -150,8 +154,10 @@ class BlurSynthesizer:
         target = torch.where(changed, linear_to_srgb(target_linear.clamp(0, 1)), sharp)
 
         blurred = render_exposure(background, poses, layer, mask, layer_shift)
-        blurred = self._add_noise(blurred.clamp(0, 1))
-        blurred = linear_to_srgb(blurred)
+        noise = self._noise(blurred)
+        blurred = linear_to_srgb(noise(blurred.clamp(0, 1)))
+        if cfg.target_keeps_noise:
+            target = torch.round(linear_to_srgb(noise(srgb_to_linear(target))) * 255) / 255
         blurred = compress_batch(blurred, rng, cfg.jpeg_prob, cfg.h264_prob)
         blurred = torch.round(blurred * 255) / 255
 
@@ -170,7 +176,7 @@ class BlurSynthesizer:
         if not degrade.any():
             return sharp
         chosen = torch.as_tensor(np.flatnonzero(degrade), device=sharp.device)
-        noisy = linear_to_srgb(self._add_noise(srgb_to_linear(sharp[chosen])))
+        noisy = linear_to_srgb(self._noise(sharp[chosen])(srgb_to_linear(sharp[chosen])))
         noisy = compress_batch(noisy, rng, 0.5, 0.5)
         out = sharp.clone()
         out[chosen] = torch.round(noisy * 255) / 255
@@ -184,15 +190,20 @@ class BlurSynthesizer:
         near_white = ((srgb.amax(dim=1, keepdim=True) - 0.9) / 0.1).clamp(0, 1)
         return linear * (1 + (g - 1) * near_white)
 
-    def _add_noise(self, linear: torch.Tensor) -> torch.Tensor:
-        """Poisson-Gaussian noise: variance a*x + b, with a per-image chance of none."""
-        batch = linear.shape[0]
+    def _noise(self, like: torch.Tensor):
+        """One draw of Poisson-Gaussian noise (variance a*x + b, with a per-image chance of
+        none) for batches shaped like `like`, as a function of linear light: applied to two
+        images it gives both the same noise, each at its own brightness."""
+        batch = like.shape[0]
         rng = self.rng
         on = rng.random(batch) < self.config.noise_prob
         shot = np.where(on, 10 ** rng.uniform(-4, -2.3, batch), 0.0)
         read = np.where(on, 10 ** rng.uniform(-6, -3.5, batch), 0.0)
-        a = torch.as_tensor(shot, dtype=torch.float32, device=linear.device)[:, None, None, None]
-        b = torch.as_tensor(read, dtype=torch.float32, device=linear.device)[:, None, None, None]
-        gen = torch.Generator(device=linear.device).manual_seed(int(rng.integers(2 ** 31)))
-        noise = torch.randn(linear.shape, generator=gen, device=linear.device)
-        return (linear + torch.sqrt(a * linear + b) * noise).clamp(0, 1)
+        a = torch.as_tensor(shot, dtype=torch.float32, device=like.device)[:, None, None, None]
+        b = torch.as_tensor(read, dtype=torch.float32, device=like.device)[:, None, None, None]
+        gen = torch.Generator(device=like.device).manual_seed(int(rng.integers(2 ** 31)))
+        unit = torch.randn(like.shape, generator=gen, device=like.device)
+
+        def add(linear: torch.Tensor) -> torch.Tensor:
+            return (linear + torch.sqrt(a * linear + b) * unit).clamp(0, 1)
+        return add

@@ -154,8 +154,9 @@ class Trainer:
         # turns make many views of each.
         side = self.recipe.crop * 4 // 3
         crops = PhotoCrops(self.opts.photos, side, seed=self.opts.seed + 2)
+        made_as = repr((side, self.recipe.exposure_prob, self.recipe.blur))
         return PairBank(lambda: self._synthesised(crops), self.opts.bank_size, self.recipe.crop,
-                        seed=self.opts.seed + 3, cache=self.opts.bank_cache)
+                        seed=self.opts.seed + 3, cache=self.opts.bank_cache, key=made_as)
 
     def _batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         if self.pairs is not None:

@@ -3,7 +3,8 @@ much as a `fast` step on a CPU, so each pair is made once, kept as uint8 and dra
 a random crop, flips and 90-degree turns (a turned blurred pair is still a valid pair: its blur
 turned with it). A slice of the bank is re-synthesised every `refresh_every` draws, so the
 content keeps changing over a long run. The bank is saved to a cache file outside the repo
-and loaded again on resume."""
+and loaded again on resume, only if it was made the same way (`key`: the synthesis settings
+and sizes); a bank of other settings is made afresh."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -23,17 +24,20 @@ def _to_bytes(x: torch.Tensor) -> torch.Tensor:
 
 class PairBank:
     def __init__(self, make_pairs: MakePairs, size: int, crop: int, seed: int = 0,
-                 refresh_every: int = 8, cache: Path | None = None, log=print):
-        self.make_pairs, self.size, self.crop = make_pairs, size, crop
+                 refresh_every: int = 8, cache: Path | None = None, key: str = "",
+                 log=print):
+        self.make_pairs, self.size, self.crop, self.key = make_pairs, size, crop, key
         self.refresh_every, self.cache = refresh_every, cache
         self.rng = np.random.default_rng(seed)
         self.draws, self._next = 0, 0       # ring position of the next slice to refresh
         self.blurred = self.sharp = None
         if cache is not None and Path(cache).is_file():
             saved = torch.load(cache, weights_only=True)
-            if saved["blurred"].shape[0] == size:
+            if saved["blurred"].shape[0] == size and saved.get("key", "") == key:
                 self.blurred, self.sharp = saved["blurred"], saved["sharp"]
                 log(f"pair bank: {size} pairs loaded from {cache}")
+            else:
+                log(f"pair bank: {cache} was made with other settings; making a new one")
         if self.blurred is None:
             self._fill(log)
 
@@ -54,7 +58,8 @@ class PairBank:
             return
         Path(self.cache).parent.mkdir(parents=True, exist_ok=True)
         with atomic_output(Path(self.cache)) as temporary:
-            torch.save({"blurred": self.blurred, "sharp": self.sharp}, temporary)
+            torch.save({"blurred": self.blurred, "sharp": self.sharp, "key": self.key},
+                       temporary)
 
     def refresh(self) -> None:
         """Replace the oldest slice of the bank with freshly synthesised pairs."""
