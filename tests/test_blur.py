@@ -128,6 +128,27 @@ def test_noise_kept_in_the_target_is_the_blurred_frames_draw():
     assert (target_clean - flat).abs().max() <= 0.5 / 255
 
 
+def test_defocus_softens_part_of_the_scene_in_input_and_target_alike():
+    rng = np.random.default_rng(4)
+    texture = torch.from_numpy(rng.random((4, 3, 64, 64), dtype=np.float32))
+    config = dataclasses.replace(QUIET, defocus_prob=1.0, max_extent=0.0)
+    blurred, target = BlurSynthesizer(config, seed=2)(texture)
+    # The scene is soft in places, in the target too: where it changed, far less fine detail
+    # (a disc of radius >= 1.5 px averages white noise down) ...
+    def detail(x):
+        return (x[..., 1:, :] - x[..., :-1, :]).abs().amax(1)
+    changed = (target - texture).abs().amax(1)[..., 1:, :] > 0.1
+    assert detail(target)[changed].mean() < 0.6 * detail(texture)[changed].mean()
+    # ... but not everywhere (a blob, or all but one, stays sharp) ...
+    assert 0.02 < changed.float().mean() < 0.98
+    # ... and without camera motion the input is that same soft scene.
+    assert (blurred - target).abs().max() <= 1.5 / 255
+    # Off by default: no draw, so seeded evaluation sets do not change.
+    plain = BlurSynthesizer(QUIET, seed=2)(texture)
+    again = BlurSynthesizer(dataclasses.replace(QUIET, defocus_prob=0.0), seed=2)(texture)
+    assert torch.equal(plain[0], again[0])
+
+
 @pytest.mark.parametrize("codec", [lambda x: jpeg_roundtrip(x, 50), lambda x: h264_roundtrip(x, 30)],
                          ids=["jpeg", "h264"])
 def test_codecs_keep_size_and_add_mild_artefacts(codec):

@@ -38,6 +38,10 @@ class BlurConfig:
     # target's own brightness): the model's job is the blur only. With clean targets the fast
     # model learned to denoise instead, and wiped real texture it took for noise.
     target_keeps_noise: bool = False
+    # Sharp crops given a lens blur (defocus) over part of the frame before anything else, so
+    # input and target share it: the scene itself is soft there. The fast model took naturally
+    # soft edges (bokeh, an out-of-focus petal) for motion blur and haloed them.
+    defocus_prob: float = 0.0
 
 
 def _pixel_grid(height: int, width: int, device) -> torch.Tensor:
@@ -113,6 +117,15 @@ def soft_blobs(rng: np.random.Generator, batch: int, height: int, width: int,
     return torch.stack(masks)[:, None]
 
 
+def _disc(radius: float, device) -> torch.Tensor:
+    """1 x 1 x K x K normalised disc of `radius` pixels, its rim antialiased."""
+    half = int(np.ceil(radius))
+    r = torch.arange(-half, half + 1, dtype=torch.float32, device=device)
+    distance = torch.hypot(r[None], r[:, None])
+    disc = (radius + 0.5 - distance).clamp(0, 1)
+    return (disc / disc.sum())[None, None]
+
+
 def _sub_frames(extent: float) -> int:
     """Enough sub-frames that consecutive ones move under ~0.7 px (no ghosting)."""
     return int(np.clip(np.ceil(extent * 1.5), 4, 64))
@@ -130,6 +143,8 @@ class BlurSynthesizer:
         cfg, rng = self.config, self.rng
         batch, _, height, width = sharp.shape
         device = sharp.device
+        if cfg.defocus_prob > 0:       # no draw otherwise: seeded evaluation sets stay the same
+            sharp = self._defocus(sharp)
         extents = blur_extents(rng, batch, cfg.max_extent)
         steps = _sub_frames(extents.max())
         poses = camera_shake(rng, batch, steps, width, height, extents)
@@ -180,6 +195,25 @@ class BlurSynthesizer:
         noisy = compress_batch(noisy, rng, 0.5, 0.5)
         out = sharp.clone()
         out[chosen] = torch.round(noisy * 255) / 255
+        return out
+
+    def _defocus(self, sharp: torch.Tensor) -> torch.Tensor:
+        """A lens blur (a disc of radius 1.5-6 px, in linear light) over a soft blob of some
+        crops, or over all but the blob (a subject in focus before a soft background)."""
+        rng, (batch, _, height, width) = self.rng, sharp.shape
+        chosen = np.flatnonzero(rng.random(batch) < self.config.defocus_prob)
+        if not len(chosen):
+            return sharp
+        out = sharp.clone()
+        masks = soft_blobs(rng, len(chosen), height, width, sharp.device)
+        for k, index in enumerate(chosen):
+            radius = rng.uniform(1.5, 6.0)
+            disc = _disc(radius, sharp.device).expand(3, 1, -1, -1)
+            pad = disc.shape[-1] // 2
+            linear = srgb_to_linear(sharp[index:index + 1])
+            soft = F.conv2d(F.pad(linear, (pad,) * 4, mode="reflect"), disc, groups=3)
+            mask = masks[k:k + 1] if rng.random() < 0.5 else 1 - masks[k:k + 1]
+            out[index] = linear_to_srgb(mask * soft + (1 - mask) * linear)[0]
         return out
 
     @staticmethod
