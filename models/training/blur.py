@@ -126,6 +126,11 @@ def _disc(radius: float, device) -> torch.Tensor:
     return (disc / disc.sum())[None, None]
 
 
+def _quantise(srgb: torch.Tensor) -> torch.Tensor:
+    """To the 8-bit steps a camera file holds."""
+    return torch.round(srgb * 255) / 255
+
+
 def _sub_frames(extent: float) -> int:
     """Enough sub-frames that consecutive ones move under ~0.7 px (no ghosting)."""
     return int(np.clip(np.ceil(extent * 1.5), 4, 64))
@@ -172,9 +177,9 @@ class BlurSynthesizer:
         noise = self._noise(blurred)
         blurred = linear_to_srgb(noise(blurred.clamp(0, 1)))
         if cfg.target_keeps_noise:
-            target = torch.round(linear_to_srgb(noise(srgb_to_linear(target))) * 255) / 255
+            target = _quantise(linear_to_srgb(noise(srgb_to_linear(target))))
         blurred = compress_batch(blurred, rng, cfg.jpeg_prob, cfg.h264_prob)
-        blurred = torch.round(blurred * 255) / 255
+        blurred = _quantise(blurred)
 
         identity = rng.random(batch) < cfg.identity_prob
         if identity.any():
@@ -191,10 +196,10 @@ class BlurSynthesizer:
         if not degrade.any():
             return sharp
         chosen = torch.as_tensor(np.flatnonzero(degrade), device=sharp.device)
-        noisy = linear_to_srgb(self._noise(sharp[chosen])(srgb_to_linear(sharp[chosen])))
-        noisy = compress_batch(noisy, rng, 0.5, 0.5)
+        linear = srgb_to_linear(sharp[chosen])
+        noisy = compress_batch(linear_to_srgb(self._noise(linear)(linear)), rng, 0.5, 0.5)
         out = sharp.clone()
-        out[chosen] = torch.round(noisy * 255) / 255
+        out[chosen] = _quantise(noisy)
         return out
 
     def _defocus(self, sharp: torch.Tensor) -> torch.Tensor:
