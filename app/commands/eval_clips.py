@@ -32,7 +32,7 @@ def run_clips(args: argparse.Namespace) -> int:
         for blurred, truth in clips:
             try:
                 rows.append(score_clip(restorer, blurred, truth, bar.update, window,
-                                       args.past_only))
+                                       args.past_only, args.deconvolve))
             except InputError as exc:
                 tqdm.write(f"deblur: {exc}", file=sys.stderr)
     if not rows:
@@ -43,7 +43,9 @@ def run_clips(args: argparse.Namespace) -> int:
     else:
         _print_table(rows, summary, restorer.description
                      + (f" + temporal (window {window}"
-                        f"{', past frames only' if args.past_only else ''})" if window else ""))
+                        f"{', past frames only' if args.past_only else ''}"
+                        f"{', multi-frame deconvolution' if args.deconvolve else ''})"
+                        if window else ""))
     if args.record:
         record_metrics(restorer.model.entry, args.record, summary)
     return 0 if len(rows) == len(clips) else 2

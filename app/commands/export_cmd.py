@@ -95,12 +95,14 @@ def run(args: argparse.Namespace) -> int:
         source = source or open_source(url=args.url)
         for note in source.notes:
             print(f"deblur: {note}", file=sys.stderr)
-        temporal = f" + temporal reference (window {window})" if window else ""
+        temporal = (f" + temporal reference (window {window}"
+                    f"{', multi-frame deconvolution' if args.deconvolve else ''})" if window else "")
         print(f"restoring {source.name} with {restorer.description}{temporal} -> "
               f"{args.output}", file=sys.stderr)
         settings = ExportSettings(args.codec, args.crf, args.compare,
                                   args.batch or default_batch(restorer.backend.device),
-                                  args.duration, args.reference, args.preset, plan, window)
+                                  args.duration, args.reference, args.preset, plan, window,
+                                  args.deconvolve)
         with tqdm(total=source.frame_count, unit="frame", disable=None, file=sys.stderr) as bar:
             result = export_video(source, args.output, restorer, settings,
                                   on_output=lambda stats: _progress(bar, stats))

@@ -36,17 +36,27 @@ def add_restorer_options(parser: argparse.ArgumentParser, backend: str = AUTO) -
                              "torch-tensorrt")
 
 
-def add_temporal_options(parser: argparse.ArgumentParser) -> None:
+def add_temporal_options(parser: argparse.ArgumentParser, deconvolve: bool = True) -> None:
+    """--temporal, --window and, where the command can afford a second a frame (not
+    playback), --deconvolve."""
     parser.add_argument("--temporal", action="store_true",
                         help="take detail from the sharper frames around each blurred one "
                              "(files: frames before and after; live: past frames only)")
     parser.add_argument("--window", type=int, default=DEFAULT_WINDOW, metavar="N",
                         help=f"--temporal: frames each side that may lend detail (default "
                              f"{DEFAULT_WINDOW})")
+    if not deconvolve:
+        return
+    parser.add_argument("--deconvolve", action="store_true",
+                        help="--temporal: first deconvolve each blurred frame with its "
+                             "neighbours, along the camera's motion the video shows (slow: "
+                             "about a second a frame on a CPU)")
 
 
 def temporal_from(args: argparse.Namespace) -> int | None:
     """The temporal window the options ask for (None: single-frame restoration only)."""
+    if getattr(args, "deconvolve", False) and not args.temporal:
+        raise InputError("--deconvolve works inside the temporal stage: add --temporal")
     if not args.temporal:
         return None
     if not 1 <= args.window <= 30:

@@ -25,7 +25,7 @@ def register(subparsers) -> None:
     parser.add_argument("--camera", type=int, metavar="N", help="open camera N instead")
     parser.add_argument("--url", help="open a stream (rtsp://, udp://, http(s)://) instead")
     add_restorer_options(parser)
-    add_temporal_options(parser)
+    add_temporal_options(parser, deconvolve=False)   # about a second a frame: not for playback
     parser.add_argument("--split", action="store_true", help="start in split-wipe mode")
     parser.add_argument("--start", type=int, default=0, metavar="FRAME",
                         help="start at this frame of a file")

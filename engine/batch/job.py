@@ -69,7 +69,8 @@ def export_file(item: BatchItem, restorer: Restorer, options: FileOptions,
             settings = ExportSettings(options.codec_for(item.output), options.crf,
                                       options.compare,
                                       options.batch or default_batch(restorer.backend.device),
-                                      preset=options.preset, temporal=options.temporal)
+                                      preset=options.preset, temporal=options.temporal,
+                                      deconvolve=options.deconvolve)
 
             def heard(stats) -> None:
                 if on_frames is not None:

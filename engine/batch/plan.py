@@ -36,6 +36,7 @@ class FileOptions:
     preset: str | None = None
     overwrite: bool = False      # -y: redo files whose output exists
     temporal: int | None = None  # --temporal --window N (None: single-frame only)
+    deconvolve: bool = False     # --deconvolve (inside the temporal stage)
 
     def codec_for(self, output: Path) -> str:
         return self.codec or default_codec(output)

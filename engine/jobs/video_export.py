@@ -40,6 +40,7 @@ class ExportSettings:
     preset: str | None = None        # x264/x265 speed preset (None: medium, live: veryfast)
     plan: ExportPlan | None = None   # what is kept (None: planned when the export starts)
     temporal: int | None = None      # temporal reference stage with this window (None: off)
+    deconvolve: bool = False         # with it, the multi-frame deconvolution (engine.temporal)
 
 
 @dataclass
@@ -102,12 +103,13 @@ def open_writer(source: Source, output: Path,
 
 
 def with_temporal(stages: Stage | Sequence[Stage], window: int | None,
-                  live: bool) -> list[Stage]:
+                  live: bool, deconvolve: bool = False) -> list[Stage]:
     """`stages`, or where a window is asked for the temporal reference stage running them as
     its base, on the frames that need it (past frames only for a live source: it never waits
-    for the future)."""
+    for the future), with the multi-frame deconvolution where asked."""
     stages = [stages] if hasattr(stages, "push") else list(stages)
-    return [TemporalStage(window, past_only=live, base=stages)] if window else stages
+    return ([TemporalStage(window, past_only=live, base=stages, deconvolve=deconvolve)]
+            if window else stages)
 
 
 def export_video(source: Source, output: Path, stages: Stage | Sequence[Stage],
@@ -133,7 +135,8 @@ def export_video(source: Source, output: Path, stages: Stage | Sequence[Stage],
             writer.write(compose(settings.compare, before, after) if settings.compare
                          else after, frame.pts)
 
-        pipeline = Pipeline(source, with_temporal(stages, settings.temporal, source.live), sink,
+        pipeline = Pipeline(source, with_temporal(stages, settings.temporal, source.live,
+                                                  settings.deconvolve), sink,
                             batch_size=settings.batch_size,
                             duration=settings.duration, on_output=on_output)
         stats = pipeline.run()

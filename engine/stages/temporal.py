@@ -23,10 +23,11 @@ DEFAULT_WINDOW = 6
 
 class TemporalStage:
     def __init__(self, window: int = DEFAULT_WINDOW, past_only: bool = False,
-                 base: Stage | Sequence[Stage] | None = None):
+                 base: Stage | Sequence[Stage] | None = None, deconvolve: bool = False):
         self.base = None if base is None else [base] if hasattr(base, "push") else list(base)
         self.fuser = TemporalFuser(window=window, past_only=past_only,
-                                   make_bases=None if self.base is None else self._bases)
+                                   make_bases=None if self.base is None else self._bases,
+                                   deconvolve=deconvolve)
         self._held: dict[int, Frame] = {}   # by index: pushed, not yet given back
 
     def push(self, frames: list[Frame]) -> list[Frame]:

@@ -45,6 +45,7 @@ class FusionStats:
     references: tuple[int, ...] = ()
     sharpness: float = 0.0
     reason: str = ""              # why no reference was tried, when none was
+    deconvolved: float = 0.0      # share of pixels the multi-frame deconvolution restored
 
 
 def sharper_gain(ref: float, cur: float, margin: float) -> float:

@@ -74,6 +74,9 @@ class FrameInfo:
         self.thumb = thumb.astype(np.float32)
         self.hist = np.bincount((thumb >> 4).ravel(), minlength=16) / thumb.size
         self.segment = 0                 # scene id, set by the window (cuts bump it)
+        self.step: np.ndarray | None = None   # homography from the previous frame's pixels
+                                              # (multi-frame deconvolution; None: none)
+        self.deconvolved = 0.0           # share of its pixels the deconvolution restored
         self._low: np.ndarray | None = None
         self._detail: np.ndarray | None = None
         self._grey_low: np.ndarray | None = None

@@ -12,6 +12,7 @@ import numpy as np
 
 from engine.temporal.align import Aligner
 from engine.temporal.fusion import FusionParams, FusionStats, fuse
+from engine.temporal.multiframe import MultiFrameDeconvolver, blend
 from engine.temporal.sharpness import FrameInfo, scene_cut
 
 
@@ -34,6 +35,9 @@ class TemporalFuser:
     make_bases: the single-frame model, asked only for the frames that need its output, when
         they are finished (indices in, one uint8 RGB image each out): the sharp frames kept
         as shot never cost a model call. Frames pushed with a base have theirs already.
+    deconvolve: restore each frame that is not kept as shot from itself and its neighbours
+        along the camera's own motion first (multiframe.py); where that holds it replaces the
+        base, and the sharper frames' detail is fused over it as before.
     """
 
     def __init__(self, window: int = 6, past_only: bool = False, max_references: int = 2,
@@ -41,7 +45,8 @@ class TemporalFuser:
                  preset: str = "fast", flow_scale: int = 2, fb_check: bool = True,
                  distance_penalty: float = 0.03, preblur: float = 2.5,
                  global_tolerance: float = 1.0,
-                 make_bases: Callable[[list[int]], list[np.ndarray]] | None = None):
+                 make_bases: Callable[[list[int]], list[np.ndarray]] | None = None,
+                 deconvolve: bool = False):
         if window < 1:
             raise ValueError(f"window must be at least 1 (got {window})")
         self.window = window
@@ -55,6 +60,7 @@ class TemporalFuser:
         self.aligner = Aligner(preset, check_backward=fb_check,
                                global_tolerance=global_tolerance)
         self.make_bases = make_bases
+        self.deconvolver = MultiFrameDeconvolver(flow_scale) if deconvolve else None
         self._frames: deque[FrameInfo] = deque()   # analysed frames still of use, in order
         self._pending: deque[FrameInfo] = deque()  # pushed, not yet emitted
         self._segment = 0
@@ -74,6 +80,10 @@ class TemporalFuser:
             if last.rgb is not None and last.rgb.shape != rgb.shape or scene_cut(last, info):
                 self._segment += 1
         info.segment = self._segment
+        if self.deconvolver is not None:
+            last = self._frames[-1] if self._frames else None
+            joined = last is not None and last.segment == info.segment and last.rgb is not None
+            self.deconvolver.observe(last if joined else None, info)
         self._frames.append(info)
         self._pending.append(info)
         ready = []
@@ -148,13 +158,25 @@ class TemporalFuser:
             if wanted:
                 for info, base in zip(wanted, self.make_bases([i.index for i in wanted])):
                     info.base = base
+        if self.deconvolver is not None:
+            for info, _, kept in plans:
+                if not kept:
+                    self._deconvolve(info)
         return [self._finish(info, refs, kept) for info, refs, kept in plans]
+
+    def _deconvolve(self, info: FrameInfo) -> None:
+        restored = self.deconvolver.restore(self._frames, self._position(info))
+        if restored is not None:
+            image, keep = restored
+            info.base = blend(image, keep, info.rgb if info.base is None else info.base)
+            info.deconvolved = float(keep.mean())
 
     def _kept_as_shot(self, info: FrameInfo, refs: list[FrameInfo]) -> bool:
         # The sharp frames the others borrow from: no model improves on them, and a
         # single-frame model's guesses (its harm on sharp content) would show as flicker.
         # Without a model at all the input is the result anyway.
-        has_model = info.base is not None or self.make_bases is not None
+        has_model = (info.base is not None or self.make_bases is not None
+                     or self.deconvolver is not None)
         return not refs and has_model and self._anchor(info)
 
     def _finish(self, info: FrameInfo, refs: list[FrameInfo], kept: bool) -> TemporalResult:
@@ -164,6 +186,7 @@ class TemporalFuser:
             return TemporalResult(info.index, info.rgb, stats)
         aligned = [(ref, self.aligner.align(info.flow_grey, ref.flow_grey)) for ref in refs]
         frame, stats = fuse(info, aligned, self.params, info.base)
+        stats.deconvolved = info.deconvolved
         if not refs:
             stats.reason = "sharpest in its window"
         return TemporalResult(info.index, frame, stats)

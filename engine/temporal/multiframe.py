@@ -1,0 +1,94 @@
+"""The temporal window's multi-frame deconvolution (`--deconvolve`): the camera's steps
+between consecutive frames as they are pushed, one exposure per scene, and a frame restored
+from itself and its neighbours (deconvolve.py) when the window finishes it."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from engine.temporal.align import Aligner
+from engine.temporal.camera_path import (SPAN, CameraPath, best_exposure, exposure_mismatch,
+                                         step_homography)
+from engine.temporal.deconvolve import RADIUS, Tiles, deconvolve
+from engine.temporal.sharpness import FrameInfo
+
+MAX_PAIRS = 12               # frame pairs an exposure estimate is made from, per scene
+MIN_BLUR = 2.0               # px end to end below which a frame is left to the fallback
+
+
+class MultiFrameDeconvolver:
+    def __init__(self, flow_scale: int = 2):
+        self.flow_scale = flow_scale
+        # its own DIS instance: the window's aligner keeps buffers between its calls
+        self.aligner = Aligner("fast", global_tolerance=1.0)
+        self._mismatches: dict[int, dict[tuple[int, int], np.ndarray]] = {}
+
+    def observe(self, previous: FrameInfo | None, info: FrameInfo) -> None:
+        """`info` was pushed after `previous` (None: it starts a scene or a new frame size)."""
+        if previous is not None:
+            info.step = step_homography(self.aligner, previous.grey, info.grey,
+                                        self.flow_scale)
+
+    def restore(self, frames: Sequence[FrameInfo], position: int
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Frame `frames[position]` restored (uint8 RGB) and where to use it (H x W in
+        [0, 1]); None where it has no neighbour joined to it by the camera's steps."""
+        first, last = self._run(frames, position)
+        others = [q for q in range(max(first, position - RADIUS), min(last, position + RADIUS) + 1)
+                  if q != position]
+        if not others:
+            return None
+        target = frames[position]
+        h, w = target.rgb.shape[:2]
+        points = np.vstack([[[(w - 1) / 2, (h - 1) / 2]], Tiles(h, w).centres])
+        # run-local numbering: steps[k] maps frame first + k to first + k + 1
+        steps = [frames[q].step for q in range(first + 1, last + 1)]
+        path = CameraPath(steps, position - first, 0, last - first, points)
+        exposure = self._exposure(frames, position, path, first, others)
+        if path.blur_extent(position - first, exposure) < MIN_BLUR:
+            return None          # nothing to undo: the prior would only soften it
+        return deconvolve(target.rgb, [frames[q].rgb for q in others], path, position - first,
+                          [q - first for q in others], exposure)
+
+    def _run(self, frames: Sequence[FrameInfo], position: int) -> tuple[int, int]:
+        """The frames within SPAN of `position` joined to it by steps, first and last."""
+        first = position
+        while (first > position - SPAN and first > 0 and frames[first].step is not None
+               and frames[first - 1].rgb is not None):
+            first -= 1
+        last = position
+        while (last < position + SPAN and last + 1 < len(frames)
+               and frames[last + 1].step is not None and frames[last + 1].rgb is not None):
+            last += 1
+        return first, last
+
+    def _exposure(self, frames: Sequence[FrameInfo], position: int, path: CameraPath,
+                  first: int, others: list[int]) -> float:
+        """The scene's exposure estimate, with this frame's pairs added while it has fewer
+        than MAX_PAIRS."""
+        target = frames[position]
+        seen = self._mismatches.setdefault(target.segment, {})
+        for q in others:
+            pair = tuple(sorted((target.index, frames[q].index)))
+            if len(seen) >= MAX_PAIRS or pair in seen:
+                continue
+            curve = exposure_mismatch(path, position - first, q - first,
+                                      _grey(target), _grey(frames[q]), self.flow_scale)
+            if curve is not None:
+                seen[pair] = curve
+        if not seen:
+            return 0.5
+        return best_exposure(list(seen.values()))
+
+
+def _grey(info: FrameInfo) -> np.ndarray:
+    return info.grey.astype(np.float32) / 255
+
+
+def blend(restored: np.ndarray, keep: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+    """`restored` where `keep` is 1, `fallback` where it is 0 (uint8 RGB)."""
+    k = keep[..., None]
+    out = k * restored.astype(np.float32) + (1 - k) * fallback.astype(np.float32)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
