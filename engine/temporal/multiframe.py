@@ -14,6 +14,9 @@ from engine.temporal.deconvolve import RADIUS, Tiles, deconvolve
 from engine.temporal.sharpness import FrameInfo
 
 MAX_PAIRS = 12               # frame pairs an exposure estimate is made from, per scene
+MIN_PAIRS = 4                # ... and the fewest it is trusted from
+MIN_PAIR_MOTION = 6.0        # px the image moves over a whole frame interval, for a pair to count
+MIN_RUN = 4                  # frames joined by steps a path is fitted through (a cubic)
 MIN_BLUR = 2.0               # px end to end below which a frame is left to the fallback
 
 
@@ -37,8 +40,8 @@ class MultiFrameDeconvolver:
         first, last = self._run(frames, position)
         others = [q for q in range(max(first, position - RADIUS), min(last, position + RADIUS) + 1)
                   if q != position]
-        if not others:
-            return None
+        if last - first + 1 < MIN_RUN or len(others) < 2:
+            return None          # too short a path to follow the hand
         target = frames[position]
         h, w = target.rgb.shape[:2]
         points = np.vstack([[[(w - 1) / 2, (h - 1) / 2]], Tiles(h, w).centres])
@@ -46,6 +49,8 @@ class MultiFrameDeconvolver:
         steps = [frames[q].step for q in range(first + 1, last + 1)]
         path = CameraPath(steps, position - first, 0, last - first, points)
         exposure = self._exposure(frames, position, path, first, others)
+        if exposure is None:
+            return None
         if path.blur_extent(position - first, exposure) < MIN_BLUR:
             return None          # nothing to undo: the prior would only soften it
         return deconvolve(target.rgb, [frames[q].rgb for q in others], path, position - first,
@@ -64,21 +69,23 @@ class MultiFrameDeconvolver:
         return first, last
 
     def _exposure(self, frames: Sequence[FrameInfo], position: int, path: CameraPath,
-                  first: int, others: list[int]) -> float:
+                  first: int, others: list[int]) -> float | None:
         """The scene's exposure estimate, with this frame's pairs added while it has fewer
-        than MAX_PAIRS."""
+        than MAX_PAIRS; None while it has fewer than MIN_PAIRS."""
         target = frames[position]
         seen = self._mismatches.setdefault(target.segment, {})
         for q in others:
             pair = tuple(sorted((target.index, frames[q].index)))
             if len(seen) >= MAX_PAIRS or pair in seen:
                 continue
+            if path.blur_extent(position - first, 1.0) < MIN_PAIR_MOTION:
+                continue         # a calm frame: every exposure fits it about as well
             curve = exposure_mismatch(path, position - first, q - first,
                                       _grey(target), _grey(frames[q]), self.flow_scale)
             if curve is not None:
                 seen[pair] = curve
-        if not seen:
-            return 0.5
+        if len(seen) < MIN_PAIRS:
+            return None
         return best_exposure(list(seen.values()))
 
 
