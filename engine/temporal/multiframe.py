@@ -36,7 +36,9 @@ class MultiFrameDeconvolver:
     def restore(self, frames: Sequence[FrameInfo], position: int
                 ) -> tuple[np.ndarray, np.ndarray] | None:
         """Frame `frames[position]` restored (uint8 RGB) and where to use it (H x W in
-        [0, 1]); None where it has no neighbour joined to it by the camera's steps."""
+        [0, 1]); None where the path is too short (fewer than MIN_RUN frames joined by steps,
+        fewer than 2 neighbours), the scene's exposure not yet known, or the frame nearly
+        sharp."""
         first, last = self._run(frames, position)
         others = [q for q in range(max(first, position - RADIUS), min(last, position + RADIUS) + 1)
                   if q != position]
