@@ -36,16 +36,23 @@ def _decoded(clip: Path) -> list[Frame]:
 DECONVOLVE_FRAMES = 24
 
 
-def stage_fps(frames: list[Frame], window: int, past_only: bool) -> float:
-    """Frames per second of the stage alone over `frames` (the input as its base)."""
-    stage = TemporalStage(window, past_only=past_only)
+def _run_stage(frames: list[Frame], window: int, past_only: bool = False,
+               deconvolve: bool = False) -> tuple[float, list[Frame]]:
+    """Frames per second of the stage alone over `frames` (the input as its base), and the
+    frames it gave back."""
+    stage = TemporalStage(window, past_only=past_only, deconvolve=deconvolve)
     started = time.perf_counter()
-    done = 0
+    out = []
     for frame in frames:
-        done += len(stage.push([Frame(frame.rgb, frame.pts, frame.time_base, frame.index, 0.0)]))
-    done += len(stage.flush())
-    assert done == len(frames)   # every frame out once: a bench of a broken stage is no bench
-    return done / (time.perf_counter() - started)
+        out += stage.push([Frame(frame.rgb, frame.pts, frame.time_base, frame.index, 0.0)])
+    out += stage.flush()
+    elapsed = time.perf_counter() - started
+    assert len(out) == len(frames)   # every frame out once: a bench of a broken stage is no bench
+    return len(out) / elapsed, out
+
+
+def stage_fps(frames: list[Frame], window: int, past_only: bool) -> float:
+    return _run_stage(frames, window, past_only)[0]
 
 
 def handheld_frames(count: int = DECONVOLVE_FRAMES) -> list[Frame]:
@@ -57,15 +64,8 @@ def handheld_frames(count: int = DECONVOLVE_FRAMES) -> list[Frame]:
 
 def deconvolve_fps(frames: list[Frame], window: int, deconvolve: bool) -> tuple[float, float]:
     """Frames per second of the stage over `frames`, and the share of them deconvolved."""
-    stage = TemporalStage(window, deconvolve=deconvolve)
-    started = time.perf_counter()
-    out = []
-    for frame in frames:
-        out += stage.push([Frame(frame.rgb, frame.pts, frame.time_base, frame.index, 0.0)])
-    out += stage.flush()
-    elapsed = time.perf_counter() - started
-    assert len(out) == len(frames)
-    return len(out) / elapsed, sum(f.notes["temporal"].deconvolved > 0 for f in out) / len(out)
+    fps, out = _run_stage(frames, window, deconvolve=deconvolve)
+    return fps, sum(f.notes["temporal"].deconvolved > 0 for f in out) / len(out)
 
 
 def export_fps(restorer: Restorer, clip: Path, window: int | None) -> float:

@@ -70,16 +70,20 @@ class CameraPath:
         positions = np.stack([transform(self.homographies[int(j)], points) for j in frames])
         self._spline = CubicSpline(frames.astype(float), positions, axis=0)
 
+    def _track(self, frame: int, exposure: float) -> np.ndarray:
+        """PATH_SAMPLES x points x 2: where the points are seen over the frame's exposure."""
+        return self._spline(frame + exposure * (np.linspace(0.0, 1.0, PATH_SAMPLES) - 0.5))
+
     def blur_extent(self, frame: int, exposure: float) -> float:
         """The longest blur over the points, px end to end along x or y."""
-        track = self._spline(frame + exposure * (np.linspace(0.0, 1.0, PATH_SAMPLES) - 0.5))
-        return float(np.ptp(track, axis=0).max())
+        return float(np.ptp(self._track(frame, exposure), axis=0).max())
 
-    def kernels(self, frame: int, exposure: float, scale: float = 1.0) -> list[np.ndarray]:
-        """Frame `frame`'s blur kernel at each point (convolution kernels, KERNEL^2, sum 1),
-        for an exposure `exposure` of the frame interval; `scale` shrinks the motion (for
-        kernels of smaller images)."""
-        track = self._spline(frame + exposure * (np.linspace(0.0, 1.0, PATH_SAMPLES) - 0.5))
+    def kernels(self, frame: int, exposure: float, scale: float = 1.0,
+                points: slice = slice(None)) -> list[np.ndarray]:
+        """Frame `frame`'s blur kernel at each of `points` (convolution kernels, KERNEL^2,
+        sum 1), for an exposure `exposure` of the frame interval; `scale` shrinks the motion
+        (for kernels of smaller images)."""
+        track = self._track(frame, exposure)[:, points]
         motion = (track - track.mean(axis=0)) * scale
         return [kernel_raster(motion[:, k]) for k in range(motion.shape[1])]
 
@@ -124,10 +128,10 @@ def exposure_mismatch(path: CameraPath, target: int, neighbour: int,
     sigma = 8.0 / scale
     out = np.zeros(len(EXPOSURES))
     for col, exposure in enumerate(EXPOSURES):
-        k_target = path.kernels(target, exposure, 1 / scale)[0].astype(np.float32)
-        k_neighbour = path.kernels(neighbour, exposure, 1 / scale)[0].astype(np.float32)
-        a = cv2.filter2D(warped, -1, k_target[::-1, ::-1])
-        b = cv2.filter2D(target_grey, -1, k_neighbour[::-1, ::-1])
+        k_target, = path.kernels(target, exposure, 1 / scale, slice(0, 1))
+        k_neighbour, = path.kernels(neighbour, exposure, 1 / scale, slice(0, 1))
+        a = cv2.filter2D(warped, -1, k_target[::-1, ::-1].astype(np.float32))
+        b = cv2.filter2D(target_grey, -1, k_neighbour[::-1, ::-1].astype(np.float32))
         a = (a - cv2.GaussianBlur(a, (0, 0), sigma))[inside]
         b = (b - cv2.GaussianBlur(b, (0, 0), sigma))[inside]
         out[col] = 1.0 - float(np.sum(a * b)) / max(float(np.sqrt(np.sum(a * a) * np.sum(b * b))),

@@ -35,7 +35,7 @@ MISMATCH = 0.02              # linear-light error (mean over RGB, smoothed) that
                              # inconsistent; half of it is still fully trusted
 SUPPORT = 0.5                # share of neighbours that must agree at a pixel to keep it
 ECC_MASK = 0.03              # grey error above which a pixel is left out of the ECC fit
-# 20 iterations from the chained homography did as well as 50 (the test clip, 3.87 dB);
+# 20 iterations from the chained homography did as well as 50 on the test clip;
 # at half size ECC cost a quarter but 0.3 dB there
 ECC_CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 20, 1e-5)
 
@@ -175,23 +175,35 @@ def warp_to_target(image: np.ndarray, homography: np.ndarray) -> tuple[np.ndarra
     return warped, (inside > 0.999).astype(np.float32)
 
 
-def deconvolve(target_rgb: np.ndarray, neighbours: list[np.ndarray], path: CameraPath,
+@dataclass
+class Prepared:
+    """What the deconvolution reads of a frame, made once however many targets it serves:
+    linear light (H x W x 3 float32) and full-size grey in [0, 1] (for ECC)."""
+    linear: np.ndarray
+    grey: np.ndarray
+
+    @classmethod
+    def of(cls, rgb: np.ndarray) -> "Prepared":
+        return cls(srgb_to_linear(rgb),
+                   cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255)
+
+
+def deconvolve(target_frame: Prepared, neighbours: list[Prepared], path: CameraPath,
                target: int, others: list[int], exposure: float
                ) -> tuple[np.ndarray, np.ndarray]:
-    """Frame `target` (uint8 RGB) restored with `neighbours` (uint8 RGB, frames `others`)
-    along `path` (its points: the frame centre, then Tiles' centres). Returns the restored
-    frame (uint8 RGB) and `keep` (H x W in [0, 1]): where it is to be used."""
-    h, w = target_rgb.shape[:2]
+    """Frame `target` restored with `neighbours` (frames `others`) along `path` (its points:
+    the frame centre, then Tiles' centres). Returns the restored frame (uint8 RGB) and
+    `keep` (H x W in [0, 1]): where it is to be used."""
+    linear = target_frame.linear
+    h, w = linear.shape[:2]
     tiles = Tiles(h, w)
     centre = 0
     kernels = {j: path.kernels(j, exposure) for j in [target, *others]}
-    grey = _grey(target_rgb)
-    linear = srgb_to_linear(target_rgb)
     seen, inside = [], []
-    for j, rgb in zip(others, neighbours):
-        m = refine(grey, _grey(rgb), path.homographies[j], kernels[target][centre],
+    for j, frame in zip(others, neighbours):
+        m = refine(target_frame.grey, frame.grey, path.homographies[j], kernels[target][centre],
                    kernels[j][centre])
-        warped, valid = warp_to_target(srgb_to_linear(rgb), m)
+        warped, valid = warp_to_target(frame.linear, m)
         seen.append(warped)
         inside.append(valid)
     out = np.zeros((h, w, 3))
@@ -206,15 +218,12 @@ def deconvolve(target_rgb: np.ndarray, neighbours: list[np.ndarray], path: Camer
                                  [otf(kernels[j][k + 1], shape) for j in others])
         out[rows, cols] += weight[..., None] * x
         keep[rows, cols] += weight * kept
-    out = out - lowpass(out, LOW_SIGMA) + lowpass(linear, LOW_SIGMA)
+    out = out - _gaussian(out, LOW_SIGMA) + _gaussian(linear, LOW_SIGMA)
     return linear_to_srgb(out), keep.astype(np.float32)
 
 
-def _grey(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
-
-
-def lowpass(image: np.ndarray, sigma: float) -> np.ndarray:
+def _gaussian(image: np.ndarray, sigma: float) -> np.ndarray:
+    # exact, at full size: sharpness.lowpass's quarter-size shortcut is for the fusion's masks
     return cv2.GaussianBlur(image.astype(np.float32), (0, 0), sigma,
                             borderType=cv2.BORDER_REFLECT)
 

@@ -10,7 +10,7 @@ import numpy as np
 from engine.temporal.align import Aligner
 from engine.temporal.camera_path import (SPAN, CameraPath, best_exposure, exposure_mismatch,
                                          step_homography)
-from engine.temporal.deconvolve import RADIUS, Tiles, deconvolve
+from engine.temporal.deconvolve import RADIUS, Prepared, Tiles, deconvolve
 from engine.temporal.sharpness import FrameInfo
 
 MAX_PAIRS = 12               # frame pairs an exposure estimate is made from, per scene
@@ -26,6 +26,7 @@ class MultiFrameDeconvolver:
         # its own DIS instance: the window's aligner keeps buffers between its calls
         self.aligner = Aligner("fast", global_tolerance=1.0)
         self._mismatches: dict[int, dict[tuple[int, int], np.ndarray]] = {}
+        self._prepared: dict[int, Prepared] = {}   # by frame index, while in the window
 
     def observe(self, previous: FrameInfo | None, info: FrameInfo) -> None:
         """`info` was pushed after `previous` (None: it starts a scene or a new frame size)."""
@@ -55,8 +56,19 @@ class MultiFrameDeconvolver:
             return None
         if path.blur_extent(position - first, exposure) < MIN_BLUR:
             return None          # nothing to undo: the prior would only soften it
-        return deconvolve(target.rgb, [frames[q].rgb for q in others], path, position - first,
-                          [q - first for q in others], exposure)
+        self._forget_before(frames[max(position - RADIUS, 0)].index)
+        return deconvolve(self._prepare(target), [self._prepare(frames[q]) for q in others],
+                          path, position - first, [q - first for q in others], exposure)
+
+    def _prepare(self, info: FrameInfo) -> Prepared:
+        if info.index not in self._prepared:
+            self._prepared[info.index] = Prepared.of(info.rgb)
+        return self._prepared[info.index]
+
+    def _forget_before(self, index: int) -> None:
+        """Frames are finished in order: one before the oldest neighbour is of no more use."""
+        for old in [i for i in self._prepared if i < index]:
+            del self._prepared[old]
 
     def _run(self, frames: Sequence[FrameInfo], position: int) -> tuple[int, int]:
         """The frames within SPAN of `position` joined to it by steps, first and last."""
