@@ -2,6 +2,8 @@
 shake, some frames motion-blurred, the others sharp (their known sharp neighbours)."""
 from __future__ import annotations
 
+import sys
+
 import cv2
 import numpy as np
 import pytest
@@ -180,3 +182,22 @@ def test_bad_input_rejected():
         fuser.push(0, np.zeros((H, W, 3), np.uint8), np.zeros((H, W + 1, 3), np.uint8))
     with pytest.raises(ValueError):
         TemporalFuser(window=0)
+
+
+def test_fast_pan_over_high_contrast_scene_is_no_cut(monkeypatch):
+    """Two frames of one bold scene, the second panned 40 px and motion-blurred: their
+    thumbnails differ far more than the cut level, yet they are the same scene (they
+    correlate); a cut between two such scenes still is one."""
+    rng = np.random.default_rng(3)
+    blocks = rng.choice([20, 235], (12, 22, 3)).astype(np.uint8)
+    scene = cv2.resize(blocks, (880, 480), interpolation=cv2.INTER_NEAREST)
+    first = scene[60:420, 100:740].copy()
+    panned = blur(scene[60:420, 140:780].copy(), length=15, angle=0)
+    other = cv2.resize(rng.choice([20, 235], (12, 22, 3)).astype(np.uint8), (880, 480),
+                       interpolation=cv2.INTER_NEAREST)[60:420, 100:740].copy()
+    a, b, c = (FrameInfo(i, f) for i, f in enumerate((first, panned, other)))
+    assert not scene_cut(a, b)
+    assert scene_cut(a, c)
+    # the test before the correlation (the package's name `sharpness` is also a function)
+    monkeypatch.setattr(sys.modules[scene_cut.__module__], "CUT_CORRELATION", 2.0)
+    assert scene_cut(a, b)
