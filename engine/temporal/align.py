@@ -25,7 +25,8 @@ PRESETS = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
            "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
 
 GRID_STEP = 8            # flow-size pixels between the points the global model is fitted on
-MIN_INLIERS = 0.3        # share of those points it must explain to be used at all
+MIN_INLIERS = 0.15       # share of those points it must explain to be used at all (0.3
+                         # left a flat scene, water, without a plane in half its pairs)
 
 
 def _grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
