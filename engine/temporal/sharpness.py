@@ -56,13 +56,11 @@ class FrameInfo:
     never picked as a reference."""
 
     def __init__(self, index: int, rgb: np.ndarray, base: np.ndarray | None = None,
-                 flow_scale: int = 2, sigma: float = 6.0, preblur: float = 2.5,
-                 agree_sigma: float = 10.0):
+                 flow_scale: int = 2, sigma: float = 6.0, preblur: float = 2.5):
         self.index = index
         self.rgb = rgb
         self.base = base
         self.sigma = sigma
-        self.agree_sigma = agree_sigma / flow_scale    # at flow size
         h, w = rgb.shape[:2]
         full_grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         self.grey = cv2.resize(full_grey, (w // flow_scale, h // flow_scale),
@@ -103,7 +101,7 @@ class FrameInfo:
     def grey_low(self) -> np.ndarray:
         """Low band of the flow-size grey image, to test where an aligned reference agrees."""
         if self._grey_low is None:
-            self._grey_low = lowpass(self.grey.astype(np.float32), self.agree_sigma)
+            self._grey_low = lowpass(self.grey.astype(np.float32), self.sigma / 2)
         return self._grey_low
 
     @property

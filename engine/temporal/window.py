@@ -74,8 +74,7 @@ class TemporalFuser:
             raise ValueError(f"expected uint8 HxWx3 RGB, got {rgb.dtype} {rgb.shape}")
         if base is not None and base.shape != rgb.shape:
             raise ValueError(f"base {base.shape} does not match the frame {rgb.shape}")
-        info = FrameInfo(index, rgb, base, self.flow_scale, self.params.sigma, self.preblur,
-                         self.params.agree_sigma)
+        info = FrameInfo(index, rgb, base, self.flow_scale, self.params.sigma, self.preblur)
         if self._frames:
             last = self._frames[-1]
             if last.rgb is not None and last.rgb.shape != rgb.shape or scene_cut(last, info):
