@@ -13,7 +13,8 @@ What the model does not hold is kept out: where a neighbour breaks K_i B_j = K_j
 object moving on its own, a clipped highlight, off its frame) it is replaced by the target
 seen through its kernel; the result's low band (Gaussian LOW_SIGMA) is the target's own (blur
 keeps it); and a pixel is kept from the result only where the result blurs back to the
-target and most neighbours agreed there. Elsewhere `keep` is 0 and the caller's fallback
+target, most neighbours agreed there and the frame has texture there (a flat spot only
+gains amplified noise). Elsewhere `keep` is 0 and the caller's fallback
 (the single-frame model, or the input) stays."""
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ LOW_SIGMA = 16.0             # the target's own band below this Gaussian sigma (
 MISMATCH = 0.02              # linear-light error (mean over RGB, smoothed) that marks a pixel
                              # inconsistent; half of it is still fully trusted
 SUPPORT = 0.5                # share of neighbours that must agree at a pixel to keep it
+TEXTURE = (2.0, 5.0)         # local gradient (grey levels a px, RMS over a Gaussian of
+                             # TEXTURE_SIGMA): below the first a spot is flat and kept from
+                             # the fallback, trusted fully from the second
+TEXTURE_SIGMA = 6.0
 ECC_MASK = 0.03              # grey error above which a pixel is left out of the ECC fit
 # 20 iterations from the chained homography did as well as 50 on the test clip;
 # at half size ECC cost a quarter but 0.3 dB there
@@ -219,7 +224,19 @@ def deconvolve(target_frame: Prepared, neighbours: list[Prepared], path: CameraP
         out[rows, cols] += weight[..., None] * x
         keep[rows, cols] += weight * kept
     out = out - _gaussian(out, LOW_SIGMA) + _gaussian(linear, LOW_SIGMA)
-    return linear_to_srgb(out), keep.astype(np.float32)
+    return linear_to_srgb(out), (keep * textured(target_frame.grey)).astype(np.float32)
+
+
+def textured(grey: np.ndarray) -> np.ndarray:
+    """0 where the frame (grey in [0, 1]) is flat, 1 where it has texture (TEXTURE). A flat
+    spot has nothing for the filter to restore, only noise to amplify: streaks along the
+    blur, 1 dB or more worse than the input in 2.7 % of the tuning clips' 32 px blocks."""
+    g = grey.astype(np.float32) * 255
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3) / 8
+    rms = np.sqrt(cv2.GaussianBlur(gx * gx + gy * gy, (0, 0), TEXTURE_SIGMA))
+    lo, hi = TEXTURE
+    return np.clip((rms - lo) / (hi - lo), 0, 1)
 
 
 def _gaussian(image: np.ndarray, sigma: float) -> np.ndarray:
