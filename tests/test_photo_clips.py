@@ -9,7 +9,7 @@ import pytest
 from skimage.metrics import peak_signal_noise_ratio as psnr
 
 from app.cli import main
-from engine.measure.clip_evaluation import find_clips, worst_stretch
+from engine.measure.clip_evaluation import find_clips, harmed_blocks, worst_stretch
 from models.training.dead_leaves import dead_leaves
 from models.training.fetch import split_holdout
 from models.training.photo_clip import ClipConfig, PhotoClip
@@ -167,11 +167,15 @@ def test_eval_clips_reports_mean_worst_clip_and_worst_stretch(clip_files, weight
     assert summary["worst_clip"]["clip"] == "clip" and summary["worst_stretch"]["frames"] == 10
     assert summary["gain"] == pytest.approx(row["psnr_output"] - row["psnr_input"], abs=1e-3)
     assert sum(b["count"] for b in summary["by_input"]) == FRAMES
+    assert 0 <= row["harmed_blocks"] <= 1
+    assert summary["harmed_blocks"] == pytest.approx(row["harmed_blocks"], abs=1e-5)
+    assert summary["most_harmed_clip"]["clip"] == "clip"
     card = json.loads((weights_dir / "deblurganv2-mobilenet-dsc.json").read_text())
     assert card["metrics"]["test_clips"]["worst_stretch"] == summary["worst_stretch"]
     assert main(["eval", "--clips", str(folder), "--backend", "torch"]) == 0
     text = capsys.readouterr().out
     assert "worst clip" in text and "worst 10-frame stretch" in text and "gain by input" in text
+    assert "px blocks made 1 dB or more worse" in text
     assert main(["eval", "--clips", str(tmp_path / "nothing")]) == 2
 
 
@@ -191,3 +195,18 @@ def test_worst_stretch_and_clip_discovery(tmp_path):
         (tmp_path / name).write_bytes(b"")
     assert [(b.name, t.name) for b, t in find_clips(tmp_path)] == [
         ("a.mp4", "a.sharp.mkv"), ("b.mp4", "b.sharp.mp4")]
+
+
+def test_harmed_blocks_counts_the_blocks_made_worse():
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 256, (64, 100, 3), dtype=np.uint8)     # 2 x 3 whole blocks
+    blurred = np.clip(truth.astype(int) + rng.integers(-6, 7, truth.shape), 0, 255).astype(np.uint8)
+    assert harmed_blocks(truth, blurred, blurred) == 0.0
+    assert harmed_blocks(truth, blurred, truth) == 0.0             # better everywhere
+    worse = blurred.copy()
+    worse[32:64, 32:64] = np.clip(worse[32:64, 32:64].astype(int) + 20, 0, 255)
+    assert harmed_blocks(truth, blurred, worse) == pytest.approx(1 / 6)
+    # a block that stays nearly perfect is no harm (HARM_FLOOR)
+    near = truth.copy()
+    near[:32:4, :32, 0] ^= 1          # mean square error 0 -> 0.08: 0.35 dB over the floor
+    assert harmed_blocks(truth, truth, near) == 0.0

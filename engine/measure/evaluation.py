@@ -110,7 +110,8 @@ class VideoScores:
         self._frames = iter(self.reference)
         self._psnr: list[tuple[float, float]] = []   # (input, output) per frame
 
-    def add(self, blurred: np.ndarray, restored: np.ndarray) -> None:
+    def add(self, blurred: np.ndarray, restored: np.ndarray) -> np.ndarray:
+        """Score one frame; returns its ground truth (uint8 RGB)."""
         truth = next(self._frames, None)
         if truth is None:
             raise InputError(f"{self.reference.name}: has fewer frames than the input")
@@ -119,6 +120,7 @@ class VideoScores:
                              f"{truth.rgb.shape[0]} differs from the input's "
                              f"{blurred.shape[1]}x{blurred.shape[0]}")
         self._psnr.append((psnr(truth.rgb, blurred), psnr(truth.rgb, restored)))
+        return truth.rgb
 
     def result(self) -> dict:
         psnr = np.array(self._psnr).reshape(-1, 2)
