@@ -1,7 +1,8 @@
 """`deblur eval --clips DIR`: clips NAME.mp4 with their ground truth NAME.sharp.* beside them
 (`deblur data clips`), restored frame by frame with the same Restorer as `--pairs`: a row per
 clip, the mean over the clips, the worst clip, the worst 10-frame stretch and the gain by input
-PSNR, and the share of 32 px blocks made 1 dB or more worse than the input. `--record KEY` stores the summary in the model's card under metrics.KEY."""
+PSNR, and the share of 32 px blocks made 1 dB or more worse than the input. `--record KEY`
+stores the summary in the model's card under metrics.KEY."""
 from __future__ import annotations
 
 import argparse

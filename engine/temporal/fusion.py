@@ -19,12 +19,12 @@ from engine.temporal.sharpness import FrameInfo, lowpass
 
 @dataclass
 class FusionParams:
-    """Session 12 loosened agree_tolerance 20 -> 30 (the stage alone: tuning clips +0.87 ->
+    """Session 12 loosened agree_tolerance 20 -> 30 (the stage alone: tuning clips +0.86 ->
     +0.93 dB, the bundled clip +2.70 -> +2.85 dB). Also tried there and left: sigma 24
     (+0.01 dB for 4x the 32 px blocks made 1 dB worse: the agreement tests on
     its low band miss a small moving object), local_margin 0.15 (+0.02 dB, a
     sharp frame of a noisy clip given a blurred one's detail), looser structure and erosion
-    tests (ghosted test_temporal's object), DIS "medium" (+0.08 dB, ghosted it too)."""
+    tests (ghosted test_temporal's object), DIS "medium" (+0.07-0.09 dB, ghosted it too)."""
     sigma: float = 10.0           # split between own low band and borrowed detail (px)
     agree_tolerance: float = 30.0 # grey levels of low-band difference that halve the weight,
     structure_window: float = 3.0 # local window (flow-size σ) of the structure test
