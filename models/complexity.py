@@ -29,7 +29,7 @@ def count_macs(entry: ModelEntry, width: int, height: int) -> int:
     w, h = padded_size(width, height, entry.spec.pad_multiple)
     with torch.device("meta"):
         module = entry.construct().eval()
-        frame = torch.empty(1, 3, h, w)
+        frame = torch.empty(1, entry.spec.in_channels, h, w)
     with FlopCounterMode(display=False) as counter, torch.no_grad():
         module(frame)
     return counter.get_total_flops() // 2

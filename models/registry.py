@@ -23,6 +23,8 @@ from torch import nn
 from common.atomic import atomic_output, write_json_atomic
 from models.deblurganv2 import FPNGenerator, FPNGeneratorConfig
 from models.errors import ModelError
+from models.fusion_refiner import INPUTS as REFINER_INPUTS
+from models.fusion_refiner import FusionRefiner, FusionRefinerConfig
 from models.mprnet import MPRNet, MPRNetConfig
 
 PACKAGED_WEIGHTS = Path(__file__).resolve().parent / "weights"
@@ -35,6 +37,7 @@ class ModelSpec:
     input_range: tuple[float, float]
     pad_multiple: int
     scale: int = 1
+    in_channels: int = 3
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,21 @@ class ModelEntry:
     def construct(self) -> nn.Module:
         return self.build(self.config)
 
+    helper: bool = False    # one of HELPERS: no restorer of its own
+
+    def folder(self) -> Path:
+        """The weights dir; a helper network not trained there comes from the shipped ones
+        (a training run's DEBLUR_WEIGHTS_DIR holds its restorer only)."""
+        folder = weights_dir()
+        if self.helper and not (folder / f"{self.name}.safetensors").is_file():
+            return PACKAGED_WEIGHTS
+        return folder
+
     def weights_path(self) -> Path:
-        return weights_dir() / f"{self.name}.safetensors"
+        return self.folder() / f"{self.name}.safetensors"
 
     def card_path(self) -> Path:
-        return weights_dir() / f"{self.name}.json"
+        return self.folder() / f"{self.name}.json"
 
 
 _GAN_SPEC = ModelSpec(input_range=(-1.0, 1.0), pad_multiple=32)
@@ -71,6 +84,15 @@ ENTRIES: dict[str, ModelEntry] = {e.name: e for e in (
 )}
 
 ALIASES = {"fast": "deblurganv2-mobilenet-dsc", "quality": "mprnet-slim"}
+
+# Networks that are no frame restorer of their own: the engine's stages load them by name
+# (`load(name, helper=True)`); `--model` never reaches them.
+HELPERS: dict[str, ModelEntry] = {e.name: e for e in (
+    ModelEntry("fusion-refiner", "temporal fusion refiner, two-scale CNN (24/48)",
+               FusionRefinerConfig(), FusionRefiner,
+               ModelSpec(input_range=(0.0, 1.0), pad_multiple=2, in_channels=REFINER_INPUTS),
+               helper=True),
+)}
 
 
 def weights_dir() -> Path:
@@ -131,13 +153,23 @@ class LoadedModel:
         return self.entry.spec
 
 
-def load(name: str, device: str | torch.device = "cpu") -> LoadedModel:
-    """Build the named model with its verified weights, in eval mode on `device`."""
-    entry = resolve(name)
+def _entry(name: str, helper: bool) -> ModelEntry:
+    if not helper:
+        return resolve(name)
+    if name not in HELPERS:
+        raise ModelError(f"unknown helper network {name!r}; known: {', '.join(HELPERS)}")
+    return HELPERS[name]
+
+
+def load(name: str, device: str | torch.device = "cpu", helper: bool = False) -> LoadedModel:
+    """Build the named model (a restorer, or with `helper` one of HELPERS) with its verified
+    weights, in eval mode on `device`."""
+    entry = _entry(name, helper)
     weights, card = entry.weights_path(), read_card(entry)
     if not weights.is_file() or card is None:
+        how = "deblur train-refiner" if entry.helper else f"deblur train --model {entry.name}"
         raise ModelError(f"model {entry.name!r} is not trained yet: {weights} (and its card) "
-                         f"missing; train it with `deblur train --model {entry.name}`")
+                         f"missing; train it with `{how}`")
     expected, actual = card.get("sha256"), sha256_of(weights)
     if actual != expected:
         raise ModelError(f"weights {weights} fail their checksum (sha256 {actual[:12]}..., "
@@ -156,10 +188,11 @@ def load(name: str, device: str | torch.device = "cpu") -> LoadedModel:
     return LoadedModel(entry, module.to(device).eval(), card)
 
 
-def save(entry_name: str, module: nn.Module, card: dict, directory: Path | None = None) -> Path:
+def save(entry_name: str, module: nn.Module, card: dict, directory: Path | None = None,
+         helper: bool = False) -> Path:
     """Write NAME.safetensors and its card (architecture config and sha256 added) into
     `directory` (default: the weights dir). Returns the weights path."""
-    entry = resolve(entry_name)
+    entry = _entry(entry_name, helper)
     directory = Path(directory) if directory is not None else weights_dir()
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / f"{entry.name}.safetensors"

@@ -34,7 +34,8 @@ def run_clips(args: argparse.Namespace) -> int:
         for blurred, truth in clips:
             try:
                 rows.append(score_clip(restorer, blurred, truth, bar.update, window,
-                                       args.past_only, args.deconvolve))
+                                       args.past_only, args.deconvolve,
+                                       args.deconvolve and args.refine))
             except InputError as exc:
                 tqdm.write(f"deblur: {exc}", file=sys.stderr)
     if not rows:
@@ -46,7 +47,8 @@ def run_clips(args: argparse.Namespace) -> int:
         _print_table(rows, summary, restorer.description
                      + (f" + temporal (window {window}"
                         f"{', past frames only' if args.past_only else ''}"
-                        f"{', multi-frame deconvolution' if args.deconvolve else ''})"
+                        f"{', multi-frame deconvolution' if args.deconvolve else ''}"
+                        f"{', no refiner' if args.deconvolve and not args.refine else ''})"
                         if window else ""))
     if args.record:
         record_metrics(restorer.model.entry, args.record, summary)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from models import ALIASES, ENTRIES, read_card
+from models import ALIASES, ENTRIES, HELPERS, read_card
 from models.complexity import count_macs, entry_parameters
 
 REFERENCE_SIZE = (1280, 720)
@@ -28,7 +28,7 @@ def total_steps(card: dict) -> tuple[int | str, int]:
 def run(args: argparse.Namespace) -> int:
     alias_of = {full: alias for alias, full in ALIASES.items()}
     rows = [("name", "alias", "architecture", "params", "GMACs@1280x720", "weights")]
-    for entry in ENTRIES.values():
+    for entry in (*ENTRIES.values(), *HELPERS.values()):
         card = read_card(entry)
         if card is None or not entry.weights_path().is_file():
             weights = "not trained yet"

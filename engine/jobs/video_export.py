@@ -103,12 +103,15 @@ def open_writer(source: Source, output: Path,
 
 
 def with_temporal(stages: Stage | Sequence[Stage], window: int | None,
-                  live: bool, deconvolve: bool = False) -> list[Stage]:
+                  live: bool, deconvolve: bool = False, refine: bool | None = None
+                  ) -> list[Stage]:
     """`stages`, or where a window is asked for the temporal reference stage running them as
     its base, on the frames that need it (past frames only for a live source: it never waits
-    for the future), with the multi-frame deconvolution where asked."""
+    for the future), with the multi-frame deconvolution and the fusion refiner where asked
+    (`refine` None: with the deconvolution)."""
     stages = [stages] if hasattr(stages, "push") else list(stages)
-    return ([TemporalStage(window, past_only=live, base=stages, deconvolve=deconvolve)]
+    return ([TemporalStage(window, past_only=live, base=stages, deconvolve=deconvolve,
+                           refine=refine)]
             if window else stages)
 
 

@@ -89,7 +89,7 @@ def worst_stretch(gains: np.ndarray, length: int = STRETCH) -> tuple[int, float]
 def score_clip(restorer: Restorer, blurred: Path, truth: Path,
                progress: Callable[[int], object] | None = None,
                temporal: int | None = None, past_only: bool = False,
-               deconvolve: bool = False) -> dict:
+               deconvolve: bool = False, refine: bool | None = None) -> dict:
     """The clip's row: frames, mean PSNR of input and output, gain, worst stretch, and every
     frame's (input, output) PSNR; through the temporal stage too where a window is given
     (`past_only`: as a live source would, never looking ahead)."""
@@ -101,7 +101,7 @@ def score_clip(restorer: Restorer, blurred: Path, truth: Path,
             progress(1)
     try:
         Pipeline(source, with_temporal(restorer, temporal, live=past_only,
-                                       deconvolve=deconvolve), sink,
+                                       deconvolve=deconvolve, refine=refine), sink,
                  live=False).run()
         if scores.frames_left():
             raise InputError(f"{truth}: has more frames than {blurred.name}")

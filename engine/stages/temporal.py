@@ -17,17 +17,23 @@ import numpy as np
 from engine.frames import Frame
 from engine.stages import Stage, run_stages
 from engine.temporal import TemporalFuser, TemporalResult
+from engine.temporal.refine import FusionRefinement
 
 DEFAULT_WINDOW = 6
 
 
 class TemporalStage:
     def __init__(self, window: int = DEFAULT_WINDOW, past_only: bool = False,
-                 base: Stage | Sequence[Stage] | None = None, deconvolve: bool = False):
+                 base: Stage | Sequence[Stage] | None = None, deconvolve: bool = False,
+                 refine: bool | None = None):
+        """`refine` (default: with `deconvolve`) runs the learned fusion refiner over the
+        fused frames, where its weights are shipped."""
         self.base = None if base is None else [base] if hasattr(base, "push") else list(base)
+        refine = deconvolve if refine is None else refine
         self.fuser = TemporalFuser(window=window, past_only=past_only,
                                    make_bases=None if self.base is None else self._bases,
-                                   deconvolve=deconvolve)
+                                   deconvolve=deconvolve,
+                                   refiner=FusionRefinement.load_if_trained() if refine else None)
         self._held: dict[int, Frame] = {}   # by index: pushed, not yet given back
 
     def push(self, frames: list[Frame]) -> list[Frame]:

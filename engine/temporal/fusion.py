@@ -52,6 +52,7 @@ class FusionStats:
     sharpness: float = 0.0
     reason: str = ""              # why no reference was tried, when none was
     deconvolved: float = 0.0      # share of pixels the multi-frame deconvolution restored
+    refined: bool = False         # the learned refinement (refine.py) ran on the fused frame
 
 
 def sharper_gain(ref: float, cur: float, margin: float) -> float:
@@ -108,12 +109,20 @@ def reference_weight(target: FrameInfo, ref: FrameInfo, alignment: Alignment,
     return weight * sharper_gain(ref.sharpness, target.sharpness, params.sharper_margin)
 
 
-def fuse(target: FrameInfo, refs: list[tuple[FrameInfo, Alignment]],
+def weigh(target: FrameInfo, refs: list[tuple[FrameInfo, Alignment]], params: FusionParams
+          ) -> list[tuple[FrameInfo, Alignment, np.ndarray]]:
+    """Each reference (its info and its alignment onto `target`) with its weight map."""
+    return [(ref, alignment, reference_weight(target, ref, alignment, params))
+            for ref, alignment in refs]
+
+
+def fuse(target: FrameInfo, refs: list[tuple[FrameInfo, Alignment, np.ndarray]],
          params: FusionParams, base: np.ndarray | None = None) -> tuple[np.ndarray, FusionStats]:
-    """Fuse `refs` (reference info + its alignment onto `target`) into the target frame.
-    `base` (uint8 RGB, the single-frame model's output) defaults to the target's input."""
+    """Fuse `refs` (reference info, its alignment onto `target` and its weight map, as
+    `weigh` gives them) into the target frame. `base` (uint8 RGB, the single-frame model's
+    output) defaults to the target's input."""
     base_u8 = target.rgb if base is None else base
-    stats = FusionStats(references=tuple(r.index for r, _ in refs),
+    stats = FusionStats(references=tuple(r.index for r, _, _ in refs),
                         sharpness=target.sharpness)
     if not refs:
         stats.reason = stats.reason or "no reference"
@@ -122,8 +131,7 @@ def fuse(target: FrameInfo, refs: list[tuple[FrameInfo, Alignment]],
     total = None
     detail = None
     weights = []
-    for ref, alignment in refs:
-        wmap = reference_weight(target, ref, alignment, params)
+    for ref, alignment, wmap in refs:
         weights.append(float(wmap.mean()))
         if weights[-1] < params.min_weight:
             continue
@@ -154,7 +162,7 @@ def fuse(target: FrameInfo, refs: list[tuple[FrameInfo, Alignment]],
     out = base_f + alpha[..., None] * (own_low + detail - base_f)
     share = float(alpha.mean())
     # each reference's part of the borrowed share, by its mean weight
-    used = [(r.index, wt) for (r, _), wt in zip(refs, weights) if wt >= params.min_weight]
+    used = [(r.index, wt) for (r, _, _), wt in zip(refs, weights) if wt >= params.min_weight]
     norm = sum(wt for _, wt in used) or 1.0
     stats.shares = {i: share * wt / norm for i, wt in used}
     stats.share = share

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.temporal.align import Aligner
-from engine.temporal.fusion import FusionParams, FusionStats, fuse
+from engine.temporal.fusion import FusionParams, FusionStats, fuse, weigh
 from engine.temporal.multiframe import MultiFrameDeconvolver, blend
+from engine.temporal.refine import FusionRefinement, refiner_inputs
 from engine.temporal.sharpness import FrameInfo, scene_cut
 
 
@@ -46,7 +47,7 @@ class TemporalFuser:
                  distance_penalty: float = 0.03, preblur: float = 2.5,
                  global_tolerance: float = 1.0,
                  make_bases: Callable[[list[int]], list[np.ndarray]] | None = None,
-                 deconvolve: bool = False):
+                 deconvolve: bool = False, refiner: FusionRefinement | None = None):
         if window < 1:
             raise ValueError(f"window must be at least 1 (got {window})")
         self.window = window
@@ -61,6 +62,7 @@ class TemporalFuser:
                                global_tolerance=global_tolerance)
         self.make_bases = make_bases
         self.deconvolver = MultiFrameDeconvolver(flow_scale) if deconvolve else None
+        self.refiner = refiner
         self._frames: deque[FrameInfo] = deque()   # analysed frames still of use, in order
         self._pending: deque[FrameInfo] = deque()  # pushed, not yet emitted
         self._segment = 0
@@ -184,9 +186,13 @@ class TemporalFuser:
             stats = FusionStats(sharpness=info.sharpness,
                                 reason="sharper than its neighbours: kept as shot")
             return TemporalResult(info.index, info.rgb, stats)
-        aligned = [(ref, self.aligner.align(info.flow_grey, ref.flow_grey)) for ref in refs]
-        frame, stats = fuse(info, aligned, self.params, info.base)
+        weighed = weigh(info, [(ref, self.aligner.align(info.flow_grey, ref.flow_grey))
+                               for ref in refs], self.params)
+        frame, stats = fuse(info, weighed, self.params, info.base)
         stats.deconvolved = info.deconvolved
+        if self.refiner is not None and weighed:
+            frame = self.refiner(refiner_inputs(frame, info, weighed[0]))
+            stats.refined = True
         if not refs:
             stats.reason = "sharpest in its window"
         return TemporalResult(info.index, frame, stats)

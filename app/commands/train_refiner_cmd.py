@@ -1,0 +1,88 @@
+"""`deblur train-refiner --clips DIR [DIR ...] --val DIR --steps N [--publish]`: train the
+temporal stage's fusion refiner on clips of training photos (`deblur data clips --from train`),
+validated on clips of other photos; the crops are cached outside the repo."""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+
+import models
+from common.atomic import atomic_output, atomic_outputs
+from engine.errors import InputError
+from engine.temporal.refine import REFINER
+from engine.temporal.refiner_crops import folder_crops
+from models.training.fetch import default_cache_dir
+from models.training.refiner_loop import RefinerRecipe, train_refiner
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("train-refiner",
+                                   help="train the temporal stage's fusion refiner on clips")
+    parser.add_argument("--clips", type=Path, nargs="+", required=True,
+                        help="folders of `deblur data clips --from train`")
+    parser.add_argument("--skip", type=int, default=8,
+                        help="leave out the first N clips of each folder (default 8: their "
+                             "photos are those of the default tuning set)")
+    parser.add_argument("--val", type=Path, required=True,
+                        help="clips of other photos to validate on (the tuning set)")
+    parser.add_argument("--steps", type=int, default=RefinerRecipe.steps)
+    parser.add_argument("--lr", type=float, default=RefinerRecipe.lr)
+    parser.add_argument("--run-dir", type=Path, default=Path("runs") / REFINER)
+    parser.add_argument("--crops-cache", type=Path,
+                        help="folder keeping the crops between runs (default beside the data "
+                             "cache, outside the repo)")
+    parser.add_argument("--publish", action="store_true",
+                        help="copy the weights and card into models/weights/")
+    parser.set_defaults(run=run)
+
+
+def _cached_crops(folders: list[Path], skip: int, cache: Path, seed: int) -> np.ndarray:
+    key = "_".join(f.resolve().name for f in folders) + f"-skip{skip}-seed{seed}.npy"
+    path = cache / key
+    if path.is_file():
+        return np.load(path)
+    crops = folder_crops(folders, seed=seed, skip=skip,
+                         progress=lambda name, n: print(f"{name}: {n} crops", file=sys.stderr))
+    cache.mkdir(parents=True, exist_ok=True)
+    with atomic_output(path) as temporary:
+        with open(temporary, "wb") as f:
+            np.save(f, crops)
+    return crops
+
+
+def run(args: argparse.Namespace) -> int:
+    for folder in [*args.clips, args.val]:
+        if not folder.is_dir():
+            raise InputError(f"{folder}: no such folder (make clips with `deblur data clips`)")
+    cache = args.crops_cache or default_cache_dir().parent / "refiner-crops"
+    crops = _cached_crops(args.clips, args.skip, cache, seed=1)
+    val = _cached_crops([args.val], 0, cache, seed=2)
+    if not len(crops) or not len(val):
+        raise InputError("no frame of those clips was fused with a reference: nothing to learn")
+    print(f"{len(crops)} training crops, {len(val)} validation crops", file=sys.stderr)
+    recipe = RefinerRecipe(steps=args.steps, lr=args.lr)
+    net, history = train_refiner(crops, val, recipe, log=lambda m: print(m, file=sys.stderr))
+    best = max(history, key=lambda row: row["gain"])
+    card = {"recipe": {"steps": recipe.steps, "batch": recipe.batch, "crop": recipe.crop,
+                       "lr": recipe.lr, "loss": "L1", "schedule": "one-cycle",
+                       "kept": f"best validation mean (step {best['step']})"},
+            "data": {"train_clips": [str(f) for f in args.clips], "skip": args.skip,
+                     "train_crops": len(crops), "val_clips": str(args.val),
+                     "made_by": "deblur data clips --from train; the stage as --temporal "
+                                "--deconvolve runs it"},
+            "steps": recipe.steps, "metrics": {"validation": best}, "history": history}
+    weights = models.save(REFINER, net, card, args.run_dir, helper=True)
+    print(f"weights: {weights} (validation: {best})", file=sys.stderr)
+    if args.publish:
+        target = models.registry.PACKAGED_WEIGHTS
+        files = {weights: target / weights.name,
+                 weights.with_suffix(".json"): target / f"{REFINER}.json"}
+        with atomic_outputs(list(files.values())) as temps:    # both or neither
+            for path, temporary in zip(files, temps):
+                shutil.copy2(path, temporary)
+        print(f"published to {target}", file=sys.stderr)
+    return 0

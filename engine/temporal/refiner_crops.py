@@ -1,0 +1,69 @@
+"""Training crops for the fusion refiner: clips with their ground truth (`deblur data clips
+--from train`) run through the temporal stage as `--temporal --deconvolve` runs it, and from
+every frame it fused with a reference, random crops of the refiner's inputs with the truth."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from engine.measure.clip_evaluation import find_clips
+from engine.sources.file import FileSource
+from engine.temporal.window import TemporalFuser
+
+CROP = 128                 # px; training draws smaller crops from these, flipped and turned
+PER_FRAME = 8              # crops per fused frame
+
+
+class _Collecting:
+    """Stands in for the refiner: keeps each frame's inputs and leaves the fused frame as it is."""
+
+    def __init__(self):
+        self.inputs: list[np.ndarray] = []
+
+    def __call__(self, inputs: np.ndarray) -> np.ndarray:
+        self.inputs.append(inputs)
+        return inputs[..., :3]
+
+
+def _frames(path: Path) -> list[np.ndarray]:
+    source = FileSource(path)
+    try:
+        return [frame.rgb for frame in source]
+    finally:
+        source.close()
+
+
+def clip_crops(blurred: Path, truth: Path, rng: np.random.Generator, window: int = 6,
+               crop: int = CROP, per_frame: int = PER_FRAME) -> np.ndarray:
+    """N x crop x crop x 16 uint8: the 13 refiner inputs and the truth (3), from one clip."""
+    frames, truths = _frames(blurred), _frames(truth)
+    collector = _Collecting()
+    fuser = TemporalFuser(window=window, deconvolve=True, refiner=collector)
+    refined = []
+    for i, rgb in enumerate(frames):
+        refined += [r.index for r in fuser.push(i, rgb) if r.stats.refined]
+    refined += [r.index for r in fuser.flush() if r.stats.refined]
+    crops = []
+    for index, inputs in zip(refined, collector.inputs):
+        stack = np.concatenate([inputs, truths[index]], axis=2)
+        h, w = stack.shape[:2]
+        for _ in range(per_frame):
+            y, x = rng.integers(0, h - crop + 1), rng.integers(0, w - crop + 1)
+            crops.append(stack[y:y + crop, x:x + crop])
+    return np.stack(crops) if crops else np.zeros((0, crop, crop, 16), np.uint8)
+
+
+def folder_crops(folders: list[Path], seed: int = 0, skip: int = 0,
+                 progress: Callable[[str, int], object] | None = None) -> np.ndarray:
+    """The crops of every clip in `folders` but the first `skip` of each folder (clips named
+    in order, `deblur data clips` style: the first ones may be a tuning set's photos)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for folder in folders:
+        for blurred, truth in find_clips(folder)[skip:]:
+            parts.append(clip_crops(blurred, truth, rng))
+            if progress:
+                progress(blurred.stem, len(parts[-1]))
+    return np.concatenate(parts) if parts else np.zeros((0, CROP, CROP, 16), np.uint8)
