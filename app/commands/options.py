@@ -49,7 +49,8 @@ def add_temporal_options(parser: argparse.ArgumentParser, deconvolve: bool = Tru
         return
     parser.add_argument("--deconvolve", action="store_true",
                         help="--temporal: first deconvolve each blurred frame with its "
-                             "neighbours, along the camera's motion the video shows (slow: "
+                             "neighbours, along the camera's motion the video shows, and "
+                             "correct each fused frame with the learned fusion refiner (slow: "
                              "about a second a frame on a CPU)")
 
 
