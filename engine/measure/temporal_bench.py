@@ -62,10 +62,14 @@ def handheld_frames(count: int = DECONVOLVE_FRAMES) -> list[Frame]:
     return [Frame(clip.render(i)[0], i, Fraction(1, 30), i, 0.0) for i in range(count)]
 
 
-def deconvolve_fps(frames: list[Frame], window: int, deconvolve: bool) -> tuple[float, float]:
-    """Frames per second of the stage over `frames`, and the share of them deconvolved."""
+def deconvolve_fps(frames: list[Frame], window: int, deconvolve: bool
+                   ) -> tuple[float, float, float]:
+    """Frames per second of the stage over `frames`, and the shares of them deconvolved and
+    refined (the fusion refiner runs with the deconvolution)."""
     fps, out = _run_stage(frames, window, deconvolve=deconvolve)
-    return fps, sum(f.notes["temporal"].deconvolved > 0 for f in out) / len(out)
+    notes = [f.notes["temporal"] for f in out]
+    return (fps, sum(n.deconvolved > 0 for n in notes) / len(out),
+            sum(n.refined for n in notes) / len(out))
 
 
 def export_fps(restorer: Restorer, clip: Path, window: int | None) -> float:
@@ -86,8 +90,8 @@ def temporal_report(restorer: Restorer, window: int, clip: Path = SAMPLE_CLIP) -
     stage_fps(frames[:2 * window + 2], window, False)   # warm-up (OpenCV's first flows)
     alone, past = stage_fps(frames, window, False), stage_fps(frames, window, True)
     handheld = handheld_frames()
-    plain_fps, _ = deconvolve_fps(handheld, window, False)
-    deconvolving_fps, deconvolved = deconvolve_fps(handheld, window, True)
+    plain_fps, _, _ = deconvolve_fps(handheld, window, False)
+    deconvolving_fps, deconvolved, refined = deconvolve_fps(handheld, window, True)
     export_fps(restorer, clip, None)                    # warm-up (the model's first calls)
     single = export_fps(restorer, clip, None)
     temporal = export_fps(restorer, clip, window)
@@ -97,6 +101,7 @@ def temporal_report(restorer: Restorer, window: int, clip: Path = SAMPLE_CLIP) -
             "handheld_frames": len(handheld), "handheld_stage_fps": round(plain_fps, 1),
             "handheld_stage_deconvolve_fps": round(deconvolving_fps, 2),
             "handheld_share_deconvolved": round(deconvolved, 2),
+            "handheld_share_refined": round(refined, 2),
             "restorer": restorer.description, "export_fps": round(single, 2),
             "export_temporal_fps": round(temporal, 2),
             "export_ratio": round(temporal / single, 3)}
