@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
         for note in source.notes:
             print(f"deblur: {note}", file=sys.stderr)
         temporal = (f" + temporal reference (window {window}"
-                    f"{', multi-frame deconvolution' if args.deconvolve else ''})" if window else "")
+                    f"{', multi-frame deconvolution + fusion refiner' if args.deconvolve else ''})"
+                    if window else "")
         print(f"restoring {source.name} with {restorer.description}{temporal} -> "
               f"{args.output}", file=sys.stderr)
         settings = ExportSettings(args.codec, args.crf, args.compare,

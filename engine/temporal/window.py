@@ -13,7 +13,7 @@ import numpy as np
 from engine.temporal.align import Aligner
 from engine.temporal.fusion import FusionParams, FusionStats, fuse, weigh
 from engine.temporal.multiframe import MultiFrameDeconvolver, blend
-from engine.temporal.refine import FusionRefinement, refiner_inputs
+from engine.temporal.refine import refiner_inputs
 from engine.temporal.sharpness import FrameInfo, scene_cut
 
 
@@ -47,7 +47,8 @@ class TemporalFuser:
                  distance_penalty: float = 0.03, preblur: float = 2.5,
                  global_tolerance: float = 1.0,
                  make_bases: Callable[[list[int]], list[np.ndarray]] | None = None,
-                 deconvolve: bool = False, refiner: FusionRefinement | None = None):
+                 deconvolve: bool = False,
+                 refiner: Callable[[np.ndarray], np.ndarray] | None = None):
         if window < 1:
             raise ValueError(f"window must be at least 1 (got {window})")
         self.window = window
