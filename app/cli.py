@@ -15,8 +15,8 @@ from app.commands import (bench_cmd, data_cmd, engine_cmd, eval_cmd, export_cmd,
 from common.errors import UserError
 from engine.errors import OutputError
 
-COMMANDS = (models_cmd, image_cmd, data_cmd, train_cmd, train_refiner_cmd, eval_cmd, grid_cmd, synth_cmd,
-            bench_cmd, export_cmd, onnx_cmd, engine_cmd, play_cmd)
+COMMANDS = (models_cmd, image_cmd, data_cmd, train_cmd, train_refiner_cmd, eval_cmd, grid_cmd,
+            synth_cmd, bench_cmd, export_cmd, onnx_cmd, engine_cmd, play_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -47,11 +47,10 @@ class ModelEntry:
     config: object          # the architecture's config dataclass
     build: Callable[[object], nn.Module] = field(repr=False)
     spec: ModelSpec
+    helper: bool = False    # one of HELPERS: no restorer of its own
 
     def construct(self) -> nn.Module:
         return self.build(self.config)
-
-    helper: bool = False    # one of HELPERS: no restorer of its own
 
     def folder(self) -> Path:
         """The weights dir; a helper network not trained there comes from the shipped ones

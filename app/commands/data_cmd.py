@@ -108,12 +108,8 @@ def video_frames(video: Path, count: int) -> dict[str, "np.ndarray"]:
     """`count` frames spread evenly over a video, named video_STEM_INDEX.h264."""
     import numpy as np
 
-    from engine.sources.file import FileSource
-    source = FileSource(video)
-    try:
-        frames = [f.rgb for f in source]
-    finally:
-        source.close()
+    from engine.sources.file import read_all
+    frames = [f.rgb for f in read_all(video)]
     picks = np.unique(np.linspace(0, len(frames) - 1, count).round().astype(int))
     return {f"video_{video.stem}_{i:04d}.h264": frames[i] for i in picks}
 

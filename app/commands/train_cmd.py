@@ -97,10 +97,14 @@ def run(args: argparse.Namespace) -> int:
     elif args.publish:
         target = models.registry.PACKAGED_WEIGHTS
         card = weights.with_suffix(".json")
-        published = {weights: target / weights.name, card: target / card.name,
-                     run_dir / "curves.png": target / f"{entry.name}.curves.png"}
-        with atomic_outputs(list(published.values())) as temps:   # all three or none
-            for path, temporary in zip(published, temps):
-                shutil.copy2(path, temporary)
-        print(f"published to {target}", file=sys.stderr)
+        publish({weights: target / weights.name, card: target / card.name,
+                 run_dir / "curves.png": target / f"{entry.name}.curves.png"})
     return 0
+
+
+def publish(files: dict[Path, Path]) -> None:
+    """Copy each run file to its place among the shipped weights: all of them or none."""
+    with atomic_outputs(list(files.values())) as temps:
+        for path, temporary in zip(files, temps):
+            shutil.copy2(path, temporary)
+    print(f"published to {models.registry.PACKAGED_WEIGHTS}", file=sys.stderr)

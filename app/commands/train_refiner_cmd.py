@@ -4,14 +4,14 @@ validated on clips of other photos; the crops are cached outside the repo."""
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 
 import models
-from common.atomic import atomic_output, atomic_outputs
+from app.commands.train_cmd import publish
+from common.atomic import atomic_output
 from engine.errors import InputError
 from engine.temporal.refine import REFINER
 from engine.temporal.refiner_crops import folder_crops
@@ -79,10 +79,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"weights: {weights} (validation: {best})", file=sys.stderr)
     if args.publish:
         target = models.registry.PACKAGED_WEIGHTS
-        files = {weights: target / weights.name,
-                 weights.with_suffix(".json"): target / f"{REFINER}.json"}
-        with atomic_outputs(list(files.values())) as temps:    # both or neither
-            for path, temporary in zip(files, temps):
-                shutil.copy2(path, temporary)
-        print(f"published to {target}", file=sys.stderr)
+        publish({weights: target / weights.name,
+                 weights.with_suffix(".json"): target / f"{REFINER}.json"})
     return 0

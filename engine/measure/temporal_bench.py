@@ -18,19 +18,11 @@ import numpy as np
 from engine.measure.bench import SAMPLE_CLIP, machine_description
 from engine.frames import Frame
 from engine.stages.restorer import Restorer
-from engine.sources.file import FileSource
+from engine.sources.file import FileSource, read_all
 from engine.stages.temporal import TemporalStage
 from engine.jobs.video_export import ExportSettings, export_video
 from models.training.dead_leaves import dead_leaves
 from models.training.photo_clip import ClipConfig, PhotoClip
-
-
-def _decoded(clip: Path) -> list[Frame]:
-    source = FileSource(clip)
-    try:
-        return list(source)
-    finally:
-        source.close()
 
 
 DECONVOLVE_FRAMES = 24
@@ -85,7 +77,7 @@ def export_fps(restorer: Restorer, clip: Path, window: int | None) -> float:
 
 
 def temporal_report(restorer: Restorer, window: int, clip: Path = SAMPLE_CLIP) -> dict:
-    frames = _decoded(clip)
+    frames = read_all(clip)
     height, width = frames[0].rgb.shape[:2]
     stage_fps(frames[:2 * window + 2], window, False)   # warm-up (OpenCV's first flows)
     alone, past = stage_fps(frames, window, False), stage_fps(frames, window, True)

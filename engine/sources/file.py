@@ -192,3 +192,13 @@ class FileSource(Source):
 
     def close(self) -> None:
         self.container.close()
+
+
+def read_all(path: Path) -> list[Frame]:
+    """Every frame of a short file, decoded into memory (clips for evaluation, training crops
+    and benchmarks; never the export path, which streams)."""
+    source = FileSource(path)
+    try:
+        return list(source)
+    finally:
+        source.close()

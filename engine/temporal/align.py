@@ -13,7 +13,7 @@ Where the flow clearly disagrees with it (an object moving on its own) the flow 
 kept, with its consistency test."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -44,13 +44,17 @@ class Alignment:
     map_y: np.ndarray
     confidence: np.ndarray
     global_share: float = 0.0
+    _full: dict = field(default_factory=dict, repr=False)   # full_maps by size
 
     def warp_small(self, image: np.ndarray) -> np.ndarray:
         return cv2.remap(image, self.map_x, self.map_y, cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE)
 
     def full_maps(self, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
-        """The maps at full size: the flow upsampled and scaled by the size ratio."""
+        """The maps at full size: the flow upsampled and scaled by the size ratio (made once
+        per size: the fusion and the refiner both warp with them)."""
+        if (width, height) in self._full:
+            return self._full[width, height]
         h, w = self.map_x.shape
         sx, sy = width / w, height / h
         mx = cv2.resize(self.map_x, (width, height), interpolation=cv2.INTER_LINEAR)
@@ -59,6 +63,7 @@ class Alignment:
         # (x + 0.5) * s - 0.5
         mx = (mx + 0.5) * sx - 0.5
         my = (my + 0.5) * sy - 0.5
+        self._full[width, height] = mx, my
         return mx, my
 
 

@@ -50,7 +50,8 @@ class FusionRefinement:
         """`refiner_inputs(...)` in, the refined uint8 RGB frame out (any size: padded to
         even for the half-resolution branch, by repeating the last row and column)."""
         h, w = inputs.shape[:2]
-        padded = np.pad(inputs, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+        padded = (np.pad(inputs, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+                  if h % 2 or w % 2 else inputs)
         x = torch.from_numpy(padded).permute(2, 0, 1)[None].float().div_(255)
         with torch.inference_mode():
             y = self.module(x)[0, :, :h, :w].clamp_(0, 1).mul_(255).add_(0.5)

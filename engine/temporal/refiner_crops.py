@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.measure.clip_evaluation import find_clips
-from engine.sources.file import FileSource
+from engine.sources.file import read_all
 from engine.temporal.window import TemporalFuser
 
 CROP = 128                 # px; training draws smaller crops from these, flipped and turned
@@ -27,18 +27,11 @@ class _Collecting:
         return inputs[..., :3]
 
 
-def _frames(path: Path) -> list[np.ndarray]:
-    source = FileSource(path)
-    try:
-        return [frame.rgb for frame in source]
-    finally:
-        source.close()
-
-
 def clip_crops(blurred: Path, truth: Path, rng: np.random.Generator, window: int = 6,
                crop: int = CROP, per_frame: int = PER_FRAME) -> np.ndarray:
     """N x crop x crop x 16 uint8: the 13 refiner inputs and the truth (3), from one clip."""
-    frames, truths = _frames(blurred), _frames(truth)
+    frames = [f.rgb for f in read_all(blurred)]
+    truths = [f.rgb for f in read_all(truth)]
     collector = _Collecting()
     fuser = TemporalFuser(window=window, deconvolve=True, refiner=collector)
     refined = []
