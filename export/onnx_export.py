@@ -32,24 +32,27 @@ EXPORTER_VERSION = 5  # bump when the exported graph changes: invalidates cached
 # (2: the low-frequency guard of models/guard.py is part of every graph)
 INPUT_NAME, OUTPUT_NAME = "frames", "restored"
 PRECISIONS = ("fp32", "fp16")
-# Batch 2, height and width multiples of 8 but not of 32, so no model sees a special size.
+# Batch 2, height and width multiples of 8 but not of 32, so no model sees a special size
+# (channels: the model's inputs, 3 for a restorer).
 TRACE_SHAPE = (2, 40, 56, 3)
 _DYNAMIC_AXES = {0: "batch", 1: "height", 2: "width"}
 
 
 def frame_module(model: LoadedModel, precision: str) -> nn.Module:
-    """FrameAdapter around a copy of the network (so .half() leaves the caller's model fp32)."""
+    """FrameAdapter around a copy of the network (so .half() leaves the caller's model fp32).
+    A helper network (the fusion refiner) gets no do-no-harm guards: it is no restorer of
+    frames, and its own gate keeps it where the fusion trusted a reference."""
     if precision not in PRECISIONS:
         raise ExportError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     network = copy.deepcopy(model.module).cpu().eval()
-    adapter = FrameAdapter(network, model.spec).eval()
+    adapter = FrameAdapter(network, model.spec, guard=not model.entry.helper).eval()
     return adapter.half() if precision == "fp16" else adapter
 
 
 def export_onnx(model: LoadedModel, precision: str = "fp32") -> bytes:
     """The serialized ONNX graph."""
     module = frame_module(model, precision)
-    example = torch.randint(0, 256, TRACE_SHAPE, dtype=torch.uint8,
+    example = torch.randint(0, 256, (*TRACE_SHAPE[:3], model.spec.in_channels), dtype=torch.uint8,
                             generator=torch.Generator().manual_seed(0))
     buffer = io.BytesIO()
     with warnings.catch_warnings():

@@ -15,24 +15,39 @@ from models.training.refiner_loop import RefinerRecipe, train_refiner, validate
 from tests.test_temporal import BLURRED, run, shaky_clip
 
 
-class Counting(FusionRefinement):
+class Counting:
     """The real refiner (an untrained one: its last layer is zero), counting its calls."""
 
     def __init__(self):
-        super().__init__(FusionRefiner().eval())
+        self.refiner = FusionRefinement.of_module(FusionRefiner())
         self.calls = []
 
     def __call__(self, inputs):
         self.calls.append(inputs)
-        return super().__call__(inputs)
+        return self.refiner(inputs)
 
 
 def test_an_untrained_refiner_gives_the_fused_frame_back_at_any_size():
     rng = np.random.default_rng(0)
     inputs = rng.integers(0, 256, (37, 51, INPUTS), dtype=np.uint8)
-    out = FusionRefinement(FusionRefiner().eval())(inputs)
+    out = FusionRefinement.of_module(FusionRefiner())(inputs)
     assert out.shape == (37, 51, 3) and out.dtype == np.uint8
     assert np.array_equal(out, inputs[..., :3])
+
+
+def test_the_shipped_refiner_runs_the_same_on_onnx_runtime_as_in_torch(tmp_path, monkeypatch):
+    """Its ONNX export (made once into the cache, verified like a restorer's) gives what the
+    module gives, to a uint8 step, at an odd size, and it changes the frame (it is trained)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    rng = np.random.default_rng(3)
+    inputs = rng.integers(0, 256, (45, 71, INPUTS), dtype=np.uint8)
+    inputs[..., 12] = 200                      # a trusted reference: the gate is open
+    by_ort = FusionRefinement.load()(inputs)
+    by_torch = FusionRefinement.load(backend="torch")(inputs)
+    assert by_ort.shape == by_torch.shape == (45, 71, 3)
+    assert np.abs(by_ort.astype(int) - by_torch.astype(int)).max() <= 1
+    assert not np.array_equal(by_torch, inputs[..., :3])
+    assert list(tmp_path.rglob("fusion-refiner-fp32-*.onnx"))
 
 
 def test_the_stage_refines_only_frames_fused_with_a_reference():

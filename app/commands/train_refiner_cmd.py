@@ -41,17 +41,23 @@ def register(subparsers) -> None:
 
 
 def _cached_crops(folders: list[Path], skip: int, cache: Path, seed: int) -> np.ndarray:
-    key = "_".join(f.resolve().name for f in folders) + f"-skip{skip}-seed{seed}.npy"
-    path = cache / key
-    if path.is_file():
-        return np.load(path)
-    crops = folder_crops(folders, seed=seed, skip=skip,
-                         progress=lambda name, n: print(f"{name}: {n} crops", file=sys.stderr))
-    cache.mkdir(parents=True, exist_ok=True)
-    with atomic_output(path) as temporary:
-        with open(temporary, "wb") as f:
-            np.save(f, crops)
-    return crops
+    """The crops of each folder, made once and kept per folder (adding a folder of clips
+    makes only its crops; each folder's draws are seeded by its name)."""
+    parts = []
+    for folder in folders:
+        name = folder.resolve().name
+        path = cache / f"{name}-skip{skip}-seed{seed}.npy"
+        if not path.is_file():
+            folder_seed = [seed, *name.encode()]
+            crops = folder_crops(folder, seed=folder_seed, skip=skip,
+                                 progress=lambda clip, n: print(f"{clip}: {n} crops",
+                                                                file=sys.stderr))
+            cache.mkdir(parents=True, exist_ok=True)
+            with atomic_output(path) as temporary:
+                with open(temporary, "wb") as f:
+                    np.save(f, crops)
+        parts.append(np.load(path, mmap_mode="r"))
+    return np.concatenate(parts)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -64,6 +64,7 @@ class OnnxRuntimeBackend:
         self.session = ort.InferenceSession(str(graph), _session_options(on_cuda, options.threads),
                                             providers=providers)
         self._binding = self.session.io_binding()
+        self.channels = model.spec.in_channels     # 3, or a helper network's inputs
 
     @staticmethod
     def available(device: str = "cpu") -> str | None:
@@ -76,11 +77,11 @@ class OnnxRuntimeBackend:
         return None if device == "cpu" else f"unknown device {device!r} (cpu or cuda[:N])"
 
     def infer(self, frames: np.ndarray) -> np.ndarray:
-        if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[3] != 3:
-            raise InputError(f"onnxruntime: expected uint8 N x H x W x 3 frames, got "
-                             f"{frames.dtype} {frames.shape}")
+        if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[3] != self.channels:
+            raise InputError(f"onnxruntime: expected uint8 N x H x W x {self.channels} frames, "
+                             f"got {frames.dtype} {frames.shape}")
         frames = np.ascontiguousarray(frames)
-        restored = np.empty_like(frames)
+        restored = np.empty((*frames.shape[:3], 3), np.uint8)
         self._binding.bind_cpu_input(INPUT_NAME, frames)
         self._binding.bind_output(OUTPUT_NAME, "cpu", element_type=np.uint8,
                                   shape=restored.shape, buffer_ptr=restored.ctypes.data)

@@ -48,15 +48,14 @@ def clip_crops(blurred: Path, truth: Path, rng: np.random.Generator, window: int
     return np.stack(crops) if crops else np.zeros((0, crop, crop, 16), np.uint8)
 
 
-def folder_crops(folders: list[Path], seed: int = 0, skip: int = 0,
+def folder_crops(folder: Path, seed: int | list[int] = 0, skip: int = 0,
                  progress: Callable[[str, int], object] | None = None) -> np.ndarray:
-    """The crops of every clip in `folders` but the first `skip` of each folder (clips named
-    in order, `deblur data clips` style: the first ones may be a tuning set's photos)."""
+    """The crops of every clip in `folder` but the first `skip` (clips named in order,
+    `deblur data clips` style: the first ones may be a tuning set's photos)."""
     rng = np.random.default_rng(seed)
     parts = []
-    for folder in folders:
-        for blurred, truth in find_clips(folder)[skip:]:
-            parts.append(clip_crops(blurred, truth, rng))
-            if progress:
-                progress(blurred.stem, len(parts[-1]))
+    for blurred, truth in find_clips(folder)[skip:]:
+        parts.append(clip_crops(blurred, truth, rng))
+        if progress:
+            progress(blurred.stem, len(parts[-1]))
     return np.concatenate(parts) if parts else np.zeros((0, CROP, CROP, 16), np.uint8)
