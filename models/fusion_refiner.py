@@ -24,10 +24,7 @@ GATE = 4.0           # the correction is whole where the reference's weight is 1
 
 @dataclass(frozen=True)
 class FusionRefinerConfig:
-    channels: int = 24           # full-resolution features; the coarser branches have 2x
-    levels: int = 2              # 2: full and half resolution; 3: a quarter-resolution branch
-                                 # too (a reach of ~40 px, the length of a long shake, for
-                                 # ~11 % more MACs)
+    channels: int = 24           # full-resolution features; the half-resolution branch has 2x
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
@@ -44,12 +41,6 @@ class FusionRefiner(nn.Module):
         self.head = nn.Sequential(_conv(INPUTS, c), nn.ReLU(), _conv(c, c), nn.ReLU())
         self.down = nn.Sequential(_conv(c, 2 * c, 2), nn.ReLU(), _conv(2 * c, 2 * c), nn.ReLU(),
                                   _conv(2 * c, 2 * c), nn.ReLU())
-        if config.levels == 3:
-            self.quarter = nn.Sequential(_conv(2 * c, 2 * c, 2), nn.ReLU(), _conv(2 * c, 2 * c),
-                                         nn.ReLU(), _conv(2 * c, 2 * c))
-        elif config.levels != 2:
-            raise ValueError(f"levels must be 2 or 3 (got {config.levels})")
-        self.levels = config.levels
         self.up = _conv(2 * c, c)
         self.tail = nn.Sequential(_conv(2 * c, c), nn.ReLU(), _conv(c, 3))
         nn.init.zeros_(self.tail[-1].weight)
@@ -61,12 +52,7 @@ class FusionRefiner(nn.Module):
         features = torch.cat([fused - 0.5, x[:, 3:6] - fused, (x[:, 6:9] - fused) * weight,
                               x[:, 9:12] - fused, weight], 1)
         full = self.head(features)
-        half = self.down(full)
-        if self.levels == 3:
-            quarter = F.interpolate(self.quarter(half), size=half.shape[-2:], mode="bilinear",
-                                    align_corners=False)
-            half = F.relu(half + quarter)
-        half = self.up(half)
+        half = self.up(self.down(full))
         half = F.interpolate(half, size=full.shape[-2:], mode="bilinear", align_corners=False)
         correction = self.tail(torch.cat([full, F.relu(half)], 1))
         return fused + (weight * GATE).clamp(0, 1) * correction

@@ -140,3 +140,29 @@ def test_train_refiner_without_its_clips_is_one_line_and_exit_2(tmp_path, capsys
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no such folder" in err[0]
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("deconvolve, refine, refined", [
+    (False, None, False), (False, True, True), (True, None, True), (True, False, False)])
+def test_the_stage_runs_the_refiner_with_deconvolve_or_when_asked(deconvolve, refine, refined):
+    from fractions import Fraction
+    from engine.frames import Frame
+    from engine.stages.temporal import TemporalStage
+    inputs, _ = shaky_clip(12, BLURRED)
+    stage = TemporalStage(3, deconvolve=deconvolve, refine=refine)
+    out = []
+    for i, rgb in enumerate(inputs):
+        out += stage.push([Frame(rgb, i, Fraction(1, 30), i, 0.0)])
+    out += stage.flush()
+    assert len(out) == len(inputs)
+    assert any(f.notes["temporal"].refined for f in out) == refined
+
+
+def test_refine_without_temporal_is_one_line_and_exit_2(tmp_path, capsys):
+    from app.cli import main
+    from engine.measure.bench import SAMPLE_CLIP
+    assert main(["export", str(SAMPLE_CLIP), "-o", str(tmp_path / "out.mp4"),
+                 "--refine"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--refine works inside the temporal stage" in err[0]
+    assert not list(tmp_path.iterdir())

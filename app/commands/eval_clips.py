@@ -11,7 +11,7 @@ import sys
 
 from tqdm import tqdm
 
-from app.commands.options import restorer_from, temporal_from
+from app.commands.options import refines, restorer_from, temporal_from
 from engine.measure.clip_evaluation import (BLOCK, HARM_DB, find_clips, score_clip,
                                            summarise)
 from engine.errors import InputError
@@ -34,8 +34,7 @@ def run_clips(args: argparse.Namespace) -> int:
         for blurred, truth in clips:
             try:
                 rows.append(score_clip(restorer, blurred, truth, bar.update, window,
-                                       args.past_only, args.deconvolve,
-                                       args.deconvolve and args.refine))
+                                       args.past_only, args.deconvolve, args.refine))
             except InputError as exc:
                 tqdm.write(f"deblur: {exc}", file=sys.stderr)
     if not rows:
@@ -48,7 +47,7 @@ def run_clips(args: argparse.Namespace) -> int:
                      + (f" + temporal (window {window}"
                         f"{', past frames only' if args.past_only else ''}"
                         f"{', multi-frame deconvolution' if args.deconvolve else ''}"
-                        f"{', no refiner' if args.deconvolve and not args.refine else ''})"
+                        f"{', fusion refiner' if refines(args) else ''})"
                         if window else ""))
     if args.record:
         record_metrics(restorer.model.entry, args.record, summary)

@@ -36,9 +36,6 @@ def register(subparsers) -> None:
     add_temporal_options(parser)   # --clips: through the temporal reference stage too
     parser.add_argument("--past-only", action="store_true",
                         help="--clips --temporal: past frames only, as a live source gets")
-    parser.add_argument("--no-refine", dest="refine", action="store_false",
-                        help="--clips --deconvolve: without the learned fusion refiner (to "
-                             "measure what it adds)")
     parser.add_argument("--json", action="store_true", help="print rows as JSON")
     parser.add_argument("--guard-ablation", action="store_true",
                         help="--pairs: the model with and without its do-no-harm guards, in one "

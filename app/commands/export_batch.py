@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"no video found in {' '.join(args.input)} ({found.skipped} other "
                          "files looked at)")
     options = FileOptions(args.codec, args.crf, args.compare, args.batch, args.preset,
-                          args.overwrite, temporal_from(args), args.deconvolve)
+                          args.overwrite, temporal_from(args), args.deconvolve, args.refine)
     plan = plan_batch(found, outdir, options, args.suffix)
     _sweep(plan)
     for item in plan.broken:

@@ -12,8 +12,8 @@ from pathlib import Path
 from tqdm import tqdm
 
 from app.commands import export_batch
-from app.commands.options import (add_restorer_options, add_temporal_options, restorer_from,
-                                  temporal_from)
+from app.commands.options import (add_restorer_options, add_temporal_options, refines,
+                                  restorer_from, temporal_from)
 from common.sizes import parse_size
 from engine.errors import InputError
 from engine.measure.evaluation import describe_severity
@@ -96,14 +96,15 @@ def run(args: argparse.Namespace) -> int:
         for note in source.notes:
             print(f"deblur: {note}", file=sys.stderr)
         temporal = (f" + temporal reference (window {window}"
-                    f"{', multi-frame deconvolution + fusion refiner' if args.deconvolve else ''})"
+                    f"{', multi-frame deconvolution' if args.deconvolve else ''}"
+                    f"{', fusion refiner' if refines(args) else ''})"
                     if window else "")
         print(f"restoring {source.name} with {restorer.description}{temporal} -> "
               f"{args.output}", file=sys.stderr)
         settings = ExportSettings(args.codec, args.crf, args.compare,
                                   args.batch or default_batch(restorer.backend.device),
                                   args.duration, args.reference, args.preset, plan, window,
-                                  args.deconvolve)
+                                  args.deconvolve, args.refine)
         with tqdm(total=source.frame_count, unit="frame", disable=None, file=sys.stderr) as bar:
             result = export_video(source, args.output, restorer, settings,
                                   on_output=lambda stats: _progress(bar, stats))

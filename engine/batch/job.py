@@ -70,7 +70,7 @@ def export_file(item: BatchItem, restorer: Restorer, options: FileOptions,
                                       options.compare,
                                       options.batch or default_batch(restorer.backend.device),
                                       preset=options.preset, temporal=options.temporal,
-                                      deconvolve=options.deconvolve)
+                                      deconvolve=options.deconvolve, refine=options.refine)
 
             def heard(stats) -> None:
                 if on_frames is not None:

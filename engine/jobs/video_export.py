@@ -41,6 +41,7 @@ class ExportSettings:
     plan: ExportPlan | None = None   # what is kept (None: planned when the export starts)
     temporal: int | None = None      # temporal reference stage with this window (None: off)
     deconvolve: bool = False         # with it, the multi-frame deconvolution (engine.temporal)
+    refine: bool | None = None       # the learned fusion refiner (None: the stage's default)
 
 
 @dataclass
@@ -139,7 +140,7 @@ def export_video(source: Source, output: Path, stages: Stage | Sequence[Stage],
                          else after, frame.pts)
 
         pipeline = Pipeline(source, with_temporal(stages, settings.temporal, source.live,
-                                                  settings.deconvolve), sink,
+                                                  settings.deconvolve, settings.refine), sink,
                             batch_size=settings.batch_size,
                             duration=settings.duration, on_output=on_output)
         stats = pipeline.run()
