@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 
 import models
 from app.commands.train_cmd import publish
 from common.atomic import atomic_output
 from engine.errors import InputError
+from engine.measure.bench import machine_description
 from engine.temporal.refine import REFINER
 from engine.temporal.refiner_crops import folder_crops
 from models.training.fetch import default_cache_dir
@@ -80,7 +82,10 @@ def run(args: argparse.Namespace) -> int:
                      "train_crops": len(crops), "val_clips": str(args.val),
                      "made_by": "deblur data clips --from train; the stage as --temporal "
                                 "--deconvolve runs it"},
-            "steps": recipe.steps, "metrics": {"validation": best}, "history": history}
+            "steps": recipe.steps, "seed": recipe.seed,
+            "device": f"cpu ({machine_description()}), fp32, torch threads "
+                      f"{torch.get_num_threads()}",
+            "metrics": {"validation": best}, "history": history}
     weights = models.save(REFINER, net, card, args.run_dir, helper=True)
     print(f"weights: {weights} (validation: {best})", file=sys.stderr)
     if args.publish:

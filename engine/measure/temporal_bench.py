@@ -1,7 +1,8 @@
 """`deblur bench --temporal`: what the temporal reference stage costs, in one run on the bundled
 clip (640x360): the stage alone (both sides and past frames only) in frames per second, and
 the throughput of a whole export with the single-frame model against the same export with
-the stage after it (the ratio is the figure: both share the decoder, model and encoder), and
+the stage after it (the ratio is the figure: both share the decoder, model and encoder; and
+with the fusion refiner, `--refine`), and
 the stage with the multi-frame deconvolution (`--deconvolve`) against the stage without it
 on DECONVOLVE_FRAMES frames of a hand-held clip made in the run (`deblur data clips`' camera
 over a procedural scene: the bundled clip's shake blurs without moving the frames, so it gives
@@ -64,13 +65,14 @@ def deconvolve_fps(frames: list[Frame], window: int, deconvolve: bool
             sum(n.refined for n in notes) / len(out))
 
 
-def export_fps(restorer: Restorer, clip: Path, window: int | None) -> float:
+def export_fps(restorer: Restorer, clip: Path, window: int | None,
+               refine: bool | None = None) -> float:
     source = FileSource(clip)
     try:
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
             result = export_video(source, Path(folder) / "out.mp4", restorer,
-                                  ExportSettings(temporal=window))
+                                  ExportSettings(temporal=window, refine=refine))
             return result.stats.frames_out / (time.perf_counter() - started)
     finally:
         source.close()
@@ -87,6 +89,7 @@ def temporal_report(restorer: Restorer, window: int, clip: Path = SAMPLE_CLIP) -
     export_fps(restorer, clip, None)                    # warm-up (the model's first calls)
     single = export_fps(restorer, clip, None)
     temporal = export_fps(restorer, clip, window)
+    with_refiner = export_fps(restorer, clip, window, refine=True)
     return {"what": "temporal reference stage", "machine": machine_description(),
             "clip": clip.name, "size": f"{width}x{height}", "frames": len(frames),
             "window": window, "stage_fps": round(alone, 1), "stage_fps_past_only": round(past, 1),
@@ -96,4 +99,6 @@ def temporal_report(restorer: Restorer, window: int, clip: Path = SAMPLE_CLIP) -
             "handheld_share_refined": round(refined, 2),
             "restorer": restorer.description, "export_fps": round(single, 2),
             "export_temporal_fps": round(temporal, 2),
-            "export_ratio": round(temporal / single, 3)}
+            "export_ratio": round(temporal / single, 3),
+            "export_temporal_refine_fps": round(with_refiner, 2),
+            "export_refine_ratio": round(with_refiner / single, 3)}
