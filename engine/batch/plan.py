@@ -37,7 +37,7 @@ class FileOptions:
     overwrite: bool = False      # -y: redo files whose output exists
     temporal: int | None = None  # --temporal --window N (None: single-frame only)
     deconvolve: bool = False     # --deconvolve (inside the temporal stage)
-    refine: bool | None = None   # --no-refine: False (None: the stage's default)
+    refine: bool | None = None   # --refine / --no-refine (None: the stage's default)
 
     def codec_for(self, output: Path) -> str:
         return self.codec or default_codec(output)
