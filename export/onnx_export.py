@@ -33,8 +33,8 @@ EXPORTER_VERSION = 5  # bump when the exported graph changes: invalidates cached
 INPUT_NAME, OUTPUT_NAME = "frames", "restored"
 PRECISIONS = ("fp32", "fp16")
 # Batch 2, height and width multiples of 8 but not of 32, so no model sees a special size
-# (channels: the model's inputs, 3 for a restorer).
-TRACE_SHAPE = (2, 40, 56, 3)
+# (N, H, W; the channels are the model's inputs: 3 for a restorer).
+TRACE_SHAPE = (2, 40, 56)
 _DYNAMIC_AXES = {0: "batch", 1: "height", 2: "width"}
 
 
@@ -52,8 +52,8 @@ def frame_module(model: LoadedModel, precision: str) -> nn.Module:
 def export_onnx(model: LoadedModel, precision: str = "fp32") -> bytes:
     """The serialized ONNX graph."""
     module = frame_module(model, precision)
-    example = torch.randint(0, 256, (*TRACE_SHAPE[:3], model.spec.in_channels), dtype=torch.uint8,
-                            generator=torch.Generator().manual_seed(0))
+    example = torch.randint(0, 256, (*TRACE_SHAPE, model.spec.in_channels),
+                            dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)   # the exporter's own notice

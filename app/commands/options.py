@@ -9,7 +9,7 @@ from engine.backends import AUTO, backend_choices
 from engine.backends.options import PRECISIONS, TENSORRT_VIAS, BackendOptions
 from engine.errors import InputError
 from engine.stages.restorer import Restorer, RestorerSettings
-from engine.stages.temporal import DEFAULT_WINDOW
+from engine.stages.temporal import DEFAULT_WINDOW, runs_refiner
 from engine.stages.tiling import TileOptions
 
 
@@ -71,9 +71,8 @@ def temporal_from(args: argparse.Namespace) -> int | None:
 
 
 def refines(args: argparse.Namespace) -> bool:
-    """Whether the temporal stage runs the fusion refiner: --refine / --no-refine, else with
-    --deconvolve (as TemporalStage decides)."""
-    return bool(args.deconvolve) if args.refine is None else args.refine
+    """Whether the temporal stage will run the fusion refiner for these options."""
+    return runs_refiner(bool(args.deconvolve), args.refine)
 
 
 def tile_options_from(args: argparse.Namespace) -> TileOptions:

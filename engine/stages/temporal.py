@@ -22,6 +22,11 @@ from engine.temporal.refine import FusionRefinement
 DEFAULT_WINDOW = 6
 
 
+def runs_refiner(deconvolve: bool, refine: bool | None) -> bool:
+    """Whether the stage runs the fusion refiner: as asked, else with the deconvolution."""
+    return deconvolve if refine is None else refine
+
+
 class TemporalStage:
     def __init__(self, window: int = DEFAULT_WINDOW, past_only: bool = False,
                  base: Stage | Sequence[Stage] | None = None, deconvolve: bool = False,
@@ -29,7 +34,7 @@ class TemporalStage:
         """`refine` (default: with `deconvolve`) runs the learned fusion refiner over the
         fused frames, where its weights are shipped."""
         self.base = None if base is None else [base] if hasattr(base, "push") else list(base)
-        refine = deconvolve if refine is None else refine
+        refine = runs_refiner(deconvolve, refine)
         self.fuser = TemporalFuser(window=window, past_only=past_only,
                                    make_bases=None if self.base is None else self._bases,
                                    deconvolve=deconvolve,
