@@ -15,7 +15,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-INPUTS = 13          # fused (3), input (3), aligned reference (3), base (3), its weight (1)
+ONE_REFERENCE = 13   # fused (3), input (3), aligned reference (3), base (3), its weight (1)
+PER_REFERENCE = 4    # each further reference: aligned (3), its weight (1)
+MAX_REFERENCES = 2   # what the stage aligns per frame (window.TemporalFuser.max_references)
+STORED = ONE_REFERENCE + PER_REFERENCE * (MAX_REFERENCES - 1)   # a training crop's inputs
+
+
+def inputs_for(references: int) -> int:
+    """Input channels of a refiner that sees `references` aligned references."""
+    return ONE_REFERENCE + PER_REFERENCE * (references - 1)
+
+
 GATE = 4.0           # the correction is whole where the reference's weight is 1 / GATE or more,
                      # and fades to none where the fusion trusted no reference: there the
                      # refiner would only guess (it took soft edges for blur on the tuning
@@ -25,6 +35,11 @@ GATE = 4.0           # the correction is whole where the reference's weight is 1
 @dataclass(frozen=True)
 class FusionRefinerConfig:
     channels: int = 24           # full-resolution features; the half-resolution branch has 2x
+    references: int = 1          # aligned references it sees (the sharpest first)
+
+    @property
+    def inputs(self) -> int:
+        return inputs_for(self.references)
 
 
 def _conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
@@ -32,13 +47,15 @@ def _conv(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
 
 
 class FusionRefiner(nn.Module):
-    """forward(x): x is N x 13 x H x W in [0, 1] (fused, input, aligned reference, base, weight;
-    H and W even); returns the refined N x 3 x H x W (not clamped)."""
+    """forward(x): x is N x inputs x H x W in [0, 1] (fused, input, aligned reference, base,
+    weight, then each further reference and its weight; H and W even); returns the refined
+    N x 3 x H x W (not clamped)."""
 
     def __init__(self, config: FusionRefinerConfig = FusionRefinerConfig()):
         super().__init__()
         c = config.channels
-        self.head = nn.Sequential(_conv(INPUTS, c), nn.ReLU(), _conv(c, c), nn.ReLU())
+        self.inputs, self.references = config.inputs, config.references
+        self.head = nn.Sequential(_conv(config.inputs, c), nn.ReLU(), _conv(c, c), nn.ReLU())
         self.down = nn.Sequential(_conv(c, 2 * c, 2), nn.ReLU(), _conv(2 * c, 2 * c), nn.ReLU(),
                                   _conv(2 * c, 2 * c), nn.ReLU())
         self.up = _conv(2 * c, c)
@@ -49,8 +66,12 @@ class FusionRefiner(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         fused, weight = x[:, 0:3], x[:, 12:13]
         # differences from the fused frame: what each source would change there
-        features = torch.cat([fused - 0.5, x[:, 3:6] - fused, (x[:, 6:9] - fused) * weight,
-                              x[:, 9:12] - fused, weight], 1)
+        parts = [fused - 0.5, x[:, 3:6] - fused, (x[:, 6:9] - fused) * weight,
+                 x[:, 9:12] - fused, weight]
+        for k in range(ONE_REFERENCE, x.shape[1], PER_REFERENCE):
+            other = x[:, k + 3:k + 4]
+            parts += [(x[:, k:k + 3] - fused) * other, other]
+        features = torch.cat(parts, 1)
         full = self.head(features)
         half = self.up(self.down(full))
         half = F.interpolate(half, size=full.shape[-2:], mode="bilinear", align_corners=False)

@@ -23,7 +23,6 @@ from torch import nn
 from common.atomic import atomic_output, write_json_atomic
 from models.deblurganv2 import FPNGenerator, FPNGeneratorConfig
 from models.errors import ModelError
-from models.fusion_refiner import INPUTS as REFINER_INPUTS
 from models.fusion_refiner import FusionRefiner, FusionRefinerConfig
 from models.mprnet import MPRNet, MPRNetConfig
 
@@ -89,7 +88,7 @@ ALIASES = {"fast": "deblurganv2-mobilenet-dsc", "quality": "mprnet-slim"}
 HELPERS: dict[str, ModelEntry] = {e.name: e for e in (
     ModelEntry("fusion-refiner", "temporal fusion refiner, two-scale CNN (24/48)",
                FusionRefinerConfig(), FusionRefiner,
-               ModelSpec(input_range=(0.0, 1.0), pad_multiple=2, in_channels=REFINER_INPUTS),
+               ModelSpec(input_range=(0.0, 1.0), pad_multiple=2, in_channels=FusionRefinerConfig().inputs),
                helper=True),
 )}
 

@@ -10,7 +10,8 @@ import models
 from engine.temporal import TemporalFuser
 from engine.temporal.refine import REFINER, FusionRefinement
 from engine.temporal.refiner_crops import clip_crops
-from models.fusion_refiner import INPUTS, FusionRefiner
+from models.fusion_refiner import ONE_REFERENCE as INPUTS
+from models.fusion_refiner import STORED, FusionRefiner, FusionRefinerConfig
 from models.training.refiner_loop import RefinerRecipe, train_refiner, validate
 from tests.test_temporal import BLURRED, run, shaky_clip
 
@@ -18,8 +19,10 @@ from tests.test_temporal import BLURRED, run, shaky_clip
 class Counting:
     """The real refiner (an untrained one: its last layer is zero), counting its calls."""
 
-    def __init__(self):
-        self.refiner = FusionRefinement.of_module(FusionRefiner())
+    def __init__(self, references: int = 1):
+        self.refiner = FusionRefinement.of_module(FusionRefiner(FusionRefinerConfig(
+            references=references)))
+        self.references = references
         self.calls = []
 
     def __call__(self, inputs):
@@ -70,6 +73,22 @@ def test_the_stage_refines_only_frames_fused_with_a_reference():
     assert all(np.array_equal(a.frame, b.frame) for a, b in zip(results, plain))
 
 
+def test_a_refiner_of_two_references_is_given_the_second_where_there_is_one():
+    inputs, _ = shaky_clip(12, BLURRED)
+    refiner = Counting(references=2)
+    results = run(TemporalFuser(window=3, refiner=refiner), inputs)
+    given = dict(zip([r.index for r in results if r.stats.refined], refiner.calls))
+    assert given and all(g.shape[2] == STORED for g in given.values())
+    two = [r for r in results if r.stats.refined and len(r.stats.references) == 2]
+    one = [r for r in results if r.stats.refined and len(r.stats.references) == 1]
+    assert two, "the clip has frames with two sharper neighbours"
+    for r in two:      # the second reference: a neighbour's frame moved onto this one
+        assert not np.array_equal(given[r.index][..., 13:16], given[r.index][..., 6:9])
+        assert given[r.index][..., 13:16].any()
+    for r in one:      # none: zeros, weight zero
+        assert not given[r.index][..., 13:].any()
+
+
 def test_training_learns_what_the_fusion_missed():
     """Crops whose truth is the input itself (a fusion that only did harm): the refiner must
     learn to undo the fused frame's change, on crops it did not train on."""
@@ -79,7 +98,8 @@ def test_training_learns_what_the_fusion_missed():
         base = rng.integers(0, 256, (n, 48, 48, 3), dtype=np.uint8)
         harm = np.clip(base.astype(int) + rng.integers(-30, 31, base.shape), 0, 255).astype(np.uint8)
         weight = np.full((n, 48, 48, 1), 128, np.uint8)
-        return np.concatenate([harm, base, harm, base, weight, base], axis=3)
+        no_second = np.zeros((n, 48, 48, STORED - INPUTS), np.uint8)
+        return np.concatenate([harm, base, harm, base, weight, no_second, base], axis=3)
 
     torch.manual_seed(0)
     val = crops(16)
@@ -111,7 +131,7 @@ def test_training_crops_hold_inputs_and_truth(tmp_path):
     write(tmp_path / "a.sharp.mkv", sharp, "ffv1")
     got = clip_crops(tmp_path / "a.mp4", tmp_path / "a.sharp.mkv", np.random.default_rng(0),
                      window=3, crop=32, per_frame=2)
-    assert got.shape[1:] == (32, 32, INPUTS + 3) and len(got) >= 2
+    assert got.shape[1:] == (32, 32, STORED + 3) and len(got) >= 2
     assert len(got) % 2 == 0
 
 

@@ -41,6 +41,10 @@ def register(subparsers) -> None:
     clips.add_argument("-o", "--output", type=Path, required=True)
     clips.add_argument("--size", default="640x360", help="WxH of each clip")
     clips.add_argument("--count", type=int, default=8, help="how many clips (default 8)")
+    clips.add_argument("--first", type=int, default=0,
+                       help="make only clips FIRST..COUNT-1 (each clip is the same whichever "
+                            "are made: skip the first 8 of a training set, the tuning set's "
+                            "photos, without making them)")
     clips.add_argument("--frames", type=int, default=60, help="frames per clip (default 60)")
     clips.add_argument("--fps", type=float, default=30.0)
     clips.add_argument("--seed", type=int, default=0)
@@ -120,10 +124,11 @@ def run_clips(args: argparse.Namespace) -> int:
     from models.training.eval_clips import clip_plans    # torch-heavy, only when used
     from models.training.photo_clip import write_clip
     width, height = parse_clip_size(args.size)
-    if args.count < 1 or args.frames < 1 or args.fps <= 0:
-        raise InputError("data clips: --count and --frames must be at least 1, --fps positive")
+    if args.count < 1 or args.frames < 1 or args.fps <= 0 or not 0 <= args.first < args.count:
+        raise InputError("data clips: --count and --frames must be at least 1, --fps positive, "
+                         "--first below --count")
     plans = clip_plans(chosen_photos(args), width, height, args.count, args.frames, args.fps,
-                       args.seed)
+                       args.seed)[args.first:]
     if not plans:
         raise InputError(f"data clips: the data cache holds no {args.photos} photo")
     args.output.mkdir(parents=True, exist_ok=True)

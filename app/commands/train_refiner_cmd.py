@@ -17,6 +17,7 @@ from engine.errors import InputError
 from engine.measure.bench import machine_description
 from engine.temporal.refine import REFINER
 from engine.temporal.refiner_crops import folder_crops
+from models.fusion_refiner import MAX_REFERENCES
 from models.training.fetch import default_cache_dir
 from models.training.refiner_loop import RefinerRecipe, train_refiner
 
@@ -27,7 +28,7 @@ def register(subparsers) -> None:
     parser.add_argument("--clips", type=Path, nargs="+", required=True,
                         help="folders of `deblur data clips --from train`")
     parser.add_argument("--skip", type=int, default=8,
-                        help="leave out the first N clips of each folder (default 8: their "
+                        help="leave out clips numbered below N (default 8: their "
                              "photos are those of the default tuning set)")
     parser.add_argument("--val", type=Path, required=True,
                         help="clips of other photos to validate on (the tuning set)")
@@ -48,7 +49,7 @@ def _cached_crops(folders: list[Path], skip: int, cache: Path, seed: int) -> np.
     parts = []
     for folder in folders:
         name = folder.resolve().name
-        path = cache / f"{name}-skip{skip}-seed{seed}.npy"
+        path = cache / f"{name}-skip{skip}-seed{seed}-refs{MAX_REFERENCES}.npy"
         if not path.is_file():
             folder_seed = [seed, *name.encode()]
             crops = folder_crops(folder, seed=folder_seed, skip=skip,

@@ -17,18 +17,31 @@ from models import HELPERS, LoadedModel, ModelError, load
 REFINER = "fusion-refiner"
 
 
-def refiner_inputs(fused: np.ndarray, target: FrameInfo,
-                   first: tuple[FrameInfo, Alignment, np.ndarray]) -> np.ndarray:
-    """H x W x 13 uint8: the fused frame, the input, the first (sharpest) reference aligned
-    onto the target, the base the fusion started from, and that reference's weight (x 255)."""
-    ref, alignment, weight = first
-    h, w = fused.shape[:2]
+Weighed = tuple[FrameInfo, Alignment, np.ndarray]     # a reference, its alignment, its weight
+
+
+def _aligned(reference: Weighed, h: int, w: int) -> list[np.ndarray]:
+    """The reference warped onto the target and its weight (x 255), full size, uint8."""
+    ref, alignment, weight = reference
     mx, my = alignment.full_maps(w, h)
     warped = cv2.remap(ref.rgb, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
     weight_full = cv2.resize(weight, (w, h), interpolation=cv2.INTER_LINEAR)
-    weight_u8 = np.clip(weight_full * 255 + 0.5, 0, 255).astype(np.uint8)
+    return [warped, np.clip(weight_full * 255 + 0.5, 0, 255).astype(np.uint8)[..., None]]
+
+
+def refiner_inputs(fused: np.ndarray, target: FrameInfo, weighed: list[Weighed],
+                   references: int = 1) -> np.ndarray:
+    """H x W x inputs_for(references) uint8: the fused frame, the input, the first (sharpest)
+    reference aligned onto the target, the base the fusion started from, that reference's
+    weight, then each further reference and its weight (zeros where the frame has fewer)."""
+    h, w = fused.shape[:2]
     base = target.rgb if target.base is None else target.base
-    return np.concatenate([fused, target.rgb, warped, base, weight_u8[..., None]], axis=2)
+    warped, weight = _aligned(weighed[0], h, w)
+    parts = [fused, target.rgb, warped, base, weight]
+    for k in range(1, references):
+        parts += (_aligned(weighed[k], h, w) if k < len(weighed)
+                  else [np.zeros_like(fused), np.zeros_like(weight)])
+    return np.concatenate(parts, axis=2)
 
 
 class FusionRefinement:
@@ -40,6 +53,7 @@ class FusionRefinement:
     BACKENDS = ("onnxruntime", "torch")
 
     def __init__(self, model: LoadedModel, backend: str = "onnxruntime"):
+        self.references = model.module.references     # refiner_inputs(..., references)
         if backend == "onnxruntime":
             self.backend = OnnxRuntimeBackend(model)
         elif backend == "torch":

@@ -11,13 +11,18 @@ import numpy as np
 from engine.measure.clip_evaluation import find_clips
 from engine.sources.file import read_all
 from engine.temporal.window import TemporalFuser
+from models.fusion_refiner import MAX_REFERENCES, STORED
 
 CROP = 128                 # px; training draws smaller crops from these, flipped and turned
 PER_FRAME = 8              # crops per fused frame
 
 
 class _Collecting:
-    """Stands in for the refiner: keeps each frame's inputs and leaves the fused frame as it is."""
+    """Stands in for the refiner: keeps each frame's inputs (for as many references as the
+    stage aligns: a refiner that sees fewer trains on the first channels) and leaves the fused
+    frame as it is."""
+
+    references = MAX_REFERENCES
 
     def __init__(self):
         self.inputs: list[np.ndarray] = []
@@ -29,7 +34,8 @@ class _Collecting:
 
 def clip_crops(blurred: Path, truth: Path, rng: np.random.Generator, window: int = 6,
                crop: int = CROP, per_frame: int = PER_FRAME) -> np.ndarray:
-    """N x crop x crop x 16 uint8: the 13 refiner inputs and the truth (3), from one clip."""
+    """N x crop x crop x (STORED + 3) uint8: the refiner inputs for two references and the
+    truth, from one clip."""
     frames = [f.rgb for f in read_all(blurred)]
     truths = [f.rgb for f in read_all(truth)]
     collector = _Collecting()
@@ -45,17 +51,26 @@ def clip_crops(blurred: Path, truth: Path, rng: np.random.Generator, window: int
         for _ in range(per_frame):
             y, x = rng.integers(0, h - crop + 1), rng.integers(0, w - crop + 1)
             crops.append(stack[y:y + crop, x:x + crop])
-    return np.stack(crops) if crops else np.zeros((0, crop, crop, 16), np.uint8)
+    return np.stack(crops) if crops else np.zeros((0, crop, crop, STORED + 3), np.uint8)
+
+
+def _clip_number(path: Path) -> int:
+    """NN of NN_photo.mp4; a clip not named so is never skipped."""
+    head = path.stem.split("_", 1)[0]
+    return int(head) if head.isdigit() else 1 << 30
 
 
 def folder_crops(folder: Path, seed: int | list[int] = 0, skip: int = 0,
                  progress: Callable[[str, int], object] | None = None) -> np.ndarray:
-    """The crops of every clip in `folder` but the first `skip` (clips named in order,
-    `deblur data clips` style: the first ones may be a tuning set's photos)."""
+    """The crops of every clip in `folder` but those numbered below `skip` (clips named
+    `NN_photo`, `deblur data clips` style: the first ones may be a tuning set's photos; a
+    folder made with `--first` lacks them already)."""
     rng = np.random.default_rng(seed)
     parts = []
-    for blurred, truth in find_clips(folder)[skip:]:
+    for blurred, truth in find_clips(folder):
+        if _clip_number(blurred) < skip:
+            continue
         parts.append(clip_crops(blurred, truth, rng))
         if progress:
             progress(blurred.stem, len(parts[-1]))
-    return np.concatenate(parts) if parts else np.zeros((0, CROP, CROP, 16), np.uint8)
+    return np.concatenate(parts) if parts else np.zeros((0, CROP, CROP, STORED + 3), np.uint8)

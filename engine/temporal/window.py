@@ -192,7 +192,7 @@ class TemporalFuser:
         frame, stats = fuse(info, weighed, self.params, info.base)
         stats.deconvolved = info.deconvolved
         if self.refiner is not None and weighed:
-            frame = self.refiner(refiner_inputs(frame, info, weighed[0]))
+            frame = self.refiner(refiner_inputs(frame, info, weighed, self.refiner.references))
             stats.refined = True
         if not refs:
             stats.reason = "sharpest in its window"

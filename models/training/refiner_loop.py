@@ -1,5 +1,6 @@
 """Training the fusion refiner (models/fusion_refiner.py) on crops of its inputs with their
-truth (N x H x W x 16 uint8: 13 inputs, then the truth), with flips, turns and random
+truth (N x H x W x 20 uint8: the inputs for two references, then the truth; a refiner that
+sees one takes the first 13), with flips, turns and random
 sub-crops, an L1 loss, Adam on a one-cycle schedule, and validation on crops of other photos:
 the gain over the classical fusion's frame (rounded to uint8, as it is used), mean and worst.
 The weights kept are those of the best validation mean. Harm is kept down by the model's
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from models.fusion_refiner import INPUTS, FusionRefiner, FusionRefinerConfig
+from models.fusion_refiner import STORED, FusionRefiner, FusionRefinerConfig
 
 
 @dataclass
@@ -29,9 +30,10 @@ class RefinerRecipe:
     config: FusionRefinerConfig = field(default_factory=FusionRefinerConfig)
 
 
-def _tensors(batch: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+def _tensors(batch: np.ndarray, inputs: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The first `inputs` channels of stored crops (their truth last), and the truth."""
     t = torch.from_numpy(np.ascontiguousarray(batch)).permute(0, 3, 1, 2).float().div_(255)
-    return t[:, :INPUTS], t[:, INPUTS:INPUTS + 3]
+    return t[:, :inputs], t[:, STORED:STORED + 3]
 
 
 def _psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -47,7 +49,7 @@ def validate(net: FusionRefiner, crops: np.ndarray) -> dict:
     gains, fused_gains = [], []
     with torch.no_grad():
         for i in range(0, len(crops), 64):
-            x, truth = _tensors(crops[i:i + 64])
+            x, truth = _tensors(crops[i:i + 64], net.inputs)
             refined = (net(x).clamp(0, 1) * 255).round() / 255
             fused = x[:, 0:3]
             gains.append(_psnr(refined, truth) - _psnr(fused, truth))
@@ -85,7 +87,7 @@ def train_refiner(crops: np.ndarray, val: np.ndarray, recipe: RefinerRecipe,
     best, best_state = history[0]["gain"], copy.deepcopy(net.state_dict())
     start = time.time()
     for step in range(1, recipe.steps + 1):
-        x, truth = _tensors(_draw(crops, rng, recipe.batch, recipe.crop))
+        x, truth = _tensors(_draw(crops, rng, recipe.batch, recipe.crop), recipe.config.inputs)
         loss = (net(x.contiguous(memory_format=torch.channels_last)) - truth).abs().mean()
         opt.zero_grad()
         loss.backward()
