@@ -19,7 +19,7 @@ from engine.temporal.refine import REFINER
 from engine.temporal.refiner_crops import folder_crops
 from models.fusion_refiner import MAX_REFERENCES
 from models.training.fetch import default_cache_dir
-from models.training.refiner_loop import RefinerRecipe, train_refiner
+from models.training.refiner_loop import HARM_PRICE, RefinerRecipe, score, train_refiner
 
 
 def register(subparsers) -> None:
@@ -75,10 +75,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"{len(crops)} training crops, {len(val)} validation crops", file=sys.stderr)
     recipe = RefinerRecipe(steps=args.steps, lr=args.lr)
     net, history = train_refiner(crops, val, recipe, log=lambda m: print(m, file=sys.stderr))
-    best = max(history, key=lambda row: row["gain"])
+    best = max(history, key=score)
     card = {"recipe": {"steps": recipe.steps, "batch": recipe.batch, "crop": recipe.crop,
                        "lr": recipe.lr, "loss": "L1", "schedule": "one-cycle",
-                       "kept": f"best validation mean (step {best['step']})"},
+                       "kept": f"best validation gain less {HARM_PRICE:g} x the share of crops "
+                               f"0.5 dB worse (step {best['step']})"},
             "data": {"train_clips": [str(f) for f in args.clips], "skip": args.skip,
                      "train_crops": len(crops), "val_clips": str(args.val),
                      "made_by": "deblur data clips --from train; the stage as --temporal "
