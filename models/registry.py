@@ -88,7 +88,8 @@ ALIASES = {"fast": "deblurganv2-mobilenet-dsc", "quality": "mprnet-slim"}
 HELPERS: dict[str, ModelEntry] = {e.name: e for e in (
     ModelEntry("fusion-refiner", "temporal fusion refiner, two-scale CNN (24/48)",
                FusionRefinerConfig(), FusionRefiner,
-               ModelSpec(input_range=(0.0, 1.0), pad_multiple=2, in_channels=FusionRefinerConfig().inputs),
+               ModelSpec(input_range=(0.0, 1.0), pad_multiple=2,
+                         in_channels=FusionRefinerConfig().inputs),
                helper=True),
 )}
 

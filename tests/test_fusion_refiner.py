@@ -110,6 +110,11 @@ def test_training_learns_what_the_fusion_missed():
     assert before == 0.0
     assert history[-1]["step"] == 60
     assert validate(net, val)["gain"] > 1.0
+    # fine-tuning starts from the weights given: its step 0 is their validation, not zero
+    _, again = train_refiner(crops(16), val, RefinerRecipe(steps=1, batch=4, crop=32,
+                                                           init=net.state_dict()),
+                             log=lambda m: None)
+    assert again[0]["gain"] == validate(net, val)["gain"] > 1.0
 
 
 def test_training_crops_hold_inputs_and_truth(tmp_path):
@@ -151,6 +156,20 @@ def test_the_refiner_is_a_helper_not_a_model_to_restore_with(tmp_path, monkeypat
     weights.write_bytes(weights.read_bytes()[:-8] + b"\0" * 8)
     with pytest.raises(models.ModelError, match="checksum"):
         FusionRefinement.load()
+
+
+def test_train_refiner_from_weights_that_are_no_refiner_is_one_line_and_exit_2(tmp_path,
+                                                                               capsys):
+    from app.cli import main
+    (tmp_path / "clips").mkdir()
+    bad = tmp_path / "other.safetensors"
+    bad.write_bytes(b"not weights")
+    assert main(["train-refiner", "--clips", str(tmp_path / "clips"), "--val",
+                 str(tmp_path / "clips"), "--init", str(bad), "--steps", "1",
+                 "--run-dir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not refiner weights" in err[0]
+    assert not (tmp_path / "run").exists()
 
 
 def test_train_refiner_without_its_clips_is_one_line_and_exit_2(tmp_path, capsys):

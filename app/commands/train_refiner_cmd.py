@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
 
 import models
 from app.commands.train_cmd import publish
@@ -17,7 +19,7 @@ from engine.errors import InputError
 from engine.measure.bench import machine_description
 from engine.temporal.refine import REFINER
 from engine.temporal.refiner_crops import folder_crops
-from models.fusion_refiner import MAX_REFERENCES
+from models.fusion_refiner import MAX_REFERENCES, FusionRefiner
 from models.training.fetch import default_cache_dir
 from models.training.refiner_loop import HARM_PRICE, RefinerRecipe, score, train_refiner
 
@@ -34,6 +36,8 @@ def register(subparsers) -> None:
                         help="clips of other photos to validate on (the tuning set)")
     parser.add_argument("--steps", type=int, default=RefinerRecipe.steps)
     parser.add_argument("--lr", type=float, default=RefinerRecipe.lr)
+    parser.add_argument("--init", type=Path,
+                        help="fine-tune these weights (.safetensors, e.g. the shipped ones)")
     parser.add_argument("--run-dir", type=Path, default=Path("runs") / REFINER)
     parser.add_argument("--crops-cache", type=Path,
                         help="folder keeping the crops between runs (default beside the data "
@@ -67,13 +71,21 @@ def run(args: argparse.Namespace) -> int:
     for folder in [*args.clips, args.val]:
         if not folder.is_dir():
             raise InputError(f"{folder}: no such folder (make clips with `deblur data clips`)")
+    init = None
+    if args.init is not None:
+        try:
+            init = load_file(str(args.init))
+            FusionRefiner().load_state_dict(init)
+        except (SafetensorError, OSError, RuntimeError) as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise InputError(f"{args.init}: not refiner weights ({first})") from exc
     cache = args.crops_cache or default_cache_dir().parent / "refiner-crops"
     crops = _cached_crops(args.clips, args.skip, cache, seed=1)
     val = _cached_crops([args.val], 0, cache, seed=2)
     if not len(crops) or not len(val):
         raise InputError("no frame of those clips was fused with a reference: nothing to learn")
     print(f"{len(crops)} training crops, {len(val)} validation crops", file=sys.stderr)
-    recipe = RefinerRecipe(steps=args.steps, lr=args.lr)
+    recipe = RefinerRecipe(steps=args.steps, lr=args.lr, init=init)
     net, history = train_refiner(crops, val, recipe, log=lambda m: print(m, file=sys.stderr))
     best = max(history, key=score)
     card = {"recipe": {"steps": recipe.steps, "batch": recipe.batch, "crop": recipe.crop,
@@ -85,6 +97,8 @@ def run(args: argparse.Namespace) -> int:
                      "made_by": "deblur data clips --from train; the stage as --temporal "
                                 "--deconvolve runs it"},
             "steps": recipe.steps, "seed": recipe.seed,
+            **({"init": {"weights": args.init.name, "sha256": models.registry.sha256_of(args.init)}}
+               if args.init is not None else {}),
             "device": f"cpu ({machine_description()}), fp32, torch threads "
                       f"{torch.get_num_threads()}",
             "metrics": {"validation": best}, "history": history}

@@ -40,6 +40,7 @@ class RefinerRecipe:
     val_every: int = 250
     seed: int = 0
     config: FusionRefinerConfig = field(default_factory=FusionRefinerConfig)
+    init: dict | None = None      # a state dict to start from (fine-tuning), else the zero tail
 
 
 def _tensors(batch: np.ndarray, inputs: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -91,7 +92,10 @@ def train_refiner(crops: np.ndarray, val: np.ndarray, recipe: RefinerRecipe,
     """The trained refiner (its best validation `score`) and the validation history."""
     torch.manual_seed(recipe.seed)
     rng = np.random.default_rng(recipe.seed)
-    net = FusionRefiner(recipe.config).to(memory_format=torch.channels_last)
+    net = FusionRefiner(recipe.config)
+    if recipe.init is not None:
+        net.load_state_dict(recipe.init)
+    net = net.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(net.parameters(), recipe.lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, recipe.lr, total_steps=recipe.steps,
                                                 pct_start=0.05)
