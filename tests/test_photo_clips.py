@@ -149,6 +149,30 @@ def test_data_clips_from_train_make_a_tuning_set_of_training_photos_only(photo_c
     assert len(infos) == 2 and all(i["photo"] in training for i in infos)
 
 
+def test_data_clips_first_makes_only_the_later_clips_and_the_same_ones(photo_cache, tmp_path,
+                                                                     monkeypatch, capsys):
+    cache, _ = photo_cache
+    monkeypatch.setenv("DEBLUR_DATA", str(cache))
+    common = ["--size", "160x96", "--count", "3", "--frames", "2", "--from", "train"]
+    assert main(["data", "clips", "-o", str(tmp_path / "all"), *common]) == 0
+    assert main(["data", "clips", "-o", str(tmp_path / "later"), *common, "--first", "1"]) == 0
+    made = sorted(p.name for p in (tmp_path / "later").iterdir())
+    assert [n for n in made if n.endswith(".json")] == sorted(
+        p.name for p in (tmp_path / "all").glob("*.json"))[1:]
+    from engine.sources.file import read_all
+    for name in made:        # the same clip, however many are made (a container's own ids aside)
+        later, whole = tmp_path / "later" / name, tmp_path / "all" / name
+        if name.endswith(".json"):
+            assert later.read_text() == whole.read_text()
+        else:
+            pairs = list(zip(read_all(later), read_all(whole), strict=True))
+            assert pairs and all(np.array_equal(a.rgb, b.rgb) for a, b in pairs)
+    capsys.readouterr()
+    assert main(["data", "clips", "-o", str(tmp_path / "none"), *common, "--first", "3"]) == 2
+    assert "--first below --count" in capsys.readouterr().err
+    assert not (tmp_path / "none").exists()
+
+
 def test_eval_clips_reports_mean_worst_clip_and_worst_stretch(clip_files, weights_dir, tmp_path,
                                                              capsys):
     folder = clip_files[0].parent
