@@ -3,10 +3,11 @@ fusion's frame (engine/temporal/fusion.py) from what the fusion had in hand.
 
 It sees, per pixel, the fused frame, the frame as it came (the blurred input), the sharpest
 reference aligned onto it (only where the fusion trusted it: multiplied by its weight), the
-base the fusion started from (the model's or the deconvolution's frame) and that weight, and
-adds a correction to the fused frame, only where the fusion trusted a reference. Its last
-layer starts at zero, so an untrained refiner is the classical fusion exactly; what it learns is where the fusion under- or over-borrowed
-(SSEN's "take only what is similar", learnt instead of hand-set)."""
+base the fusion started from (the model's or the deconvolution's frame) and that weight (a
+config of two references also sees the second, weighted alike), and adds a correction to
+the fused frame, only where the fusion trusted a reference. Its last layer starts at zero,
+so an untrained refiner is the classical fusion exactly; what it learns is where the fusion
+under- or over-borrowed (SSEN's "take only what is similar", learnt instead of hand-set)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
