@@ -18,7 +18,7 @@ from torch import nn
 
 ONE_REFERENCE = 13   # fused (3), input (3), aligned reference (3), base (3), its weight (1)
 PER_REFERENCE = 4    # each further reference: aligned (3), its weight (1)
-MAX_REFERENCES = 2   # what the stage aligns per frame (window.TemporalFuser.max_references)
+MAX_REFERENCES = 2   # what the stage aligns per frame (window.TemporalFuser's default)
 STORED = ONE_REFERENCE + PER_REFERENCE * (MAX_REFERENCES - 1)   # a training crop's inputs
 
 
@@ -58,7 +58,7 @@ class FusionRefiner(nn.Module):
     def __init__(self, config: FusionRefinerConfig = FusionRefinerConfig()):
         super().__init__()
         c = config.channels
-        self.inputs, self.references = config.inputs, config.references
+        self.config = config
         self.head = nn.Sequential(_conv(config.inputs, c), nn.ReLU(), _conv(c, c), nn.ReLU())
         self.down = nn.Sequential(_conv(c, 2 * c, 2), nn.ReLU(), _conv(2 * c, 2 * c), nn.ReLU(),
                                   _conv(2 * c, 2 * c), nn.ReLU())

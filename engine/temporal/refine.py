@@ -53,7 +53,7 @@ class FusionRefinement:
     BACKENDS = ("onnxruntime", "torch")
 
     def __init__(self, model: LoadedModel, backend: str = "onnxruntime"):
-        self.references = model.module.references     # refiner_inputs(..., references)
+        self.references = model.module.config.references   # refiner_inputs(..., references)
         if backend == "onnxruntime":
             self.backend = OnnxRuntimeBackend(model)
         elif backend == "torch":

@@ -15,6 +15,7 @@ from engine.temporal.fusion import FusionParams, FusionStats, fuse, weigh
 from engine.temporal.multiframe import MultiFrameDeconvolver, blend
 from engine.temporal.refine import refiner_inputs
 from engine.temporal.sharpness import FrameInfo, scene_cut
+from models.fusion_refiner import MAX_REFERENCES
 
 
 @dataclass
@@ -41,7 +42,7 @@ class TemporalFuser:
         base, and the sharper frames' detail is fused over it as before.
     """
 
-    def __init__(self, window: int = 6, past_only: bool = False, max_references: int = 2,
+    def __init__(self, window: int = 6, past_only: bool = False, max_references: int = MAX_REFERENCES,
                  min_gain: float = 1.15, params: FusionParams | None = None,
                  preset: str = "fast", flow_scale: int = 2, fb_check: bool = True,
                  distance_penalty: float = 0.03, preblur: float = 2.5,

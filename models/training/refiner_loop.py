@@ -62,7 +62,7 @@ def validate(net: FusionRefiner, crops: np.ndarray) -> dict:
     gains, fused_gains = [], []
     with torch.no_grad():
         for i in range(0, len(crops), 64):
-            x, truth = _tensors(crops[i:i + 64], net.inputs)
+            x, truth = _tensors(crops[i:i + 64], net.config.inputs)
             refined = (net(x).clamp(0, 1) * 255).round() / 255
             fused = x[:, 0:3]
             gains.append(_psnr(refined, truth) - _psnr(fused, truth))
