@@ -36,6 +36,11 @@ def register(subparsers) -> None:
     add_temporal_options(parser)   # --clips: through the temporal reference stage too
     parser.add_argument("--past-only", action="store_true",
                         help="--clips --temporal: past frames only, as a live source gets")
+    parser.add_argument("--as-exported", nargs="?", const="libx264", metavar="CODEC",
+                        help="--clips: score the file an export writes (default libx264, "
+                             "its CRF 18), beside the frames before encoding and a plain "
+                             "transcode of the input (what the codec alone costs)")
+    parser.add_argument("--crf", type=int, help="--as-exported: the encoder's constant quality")
     parser.add_argument("--json", action="store_true", help="print rows as JSON")
     parser.add_argument("--guard-ablation", action="store_true",
                         help="--pairs: the model with and without its do-no-harm guards, in one "

@@ -25,6 +25,8 @@ HARM_DB = 1.0                 # a block this much worse than the input counts as
 HARM_FLOOR = 1.0              # grey levels² added to both errors: a near-perfect block that
                               # stays near-perfect is no harm
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".m4v", ".webm", ".avi")
+EXPORT_GAINS = ("before_encoding", "transcoded")   # what rows scored on an exported file add
+                                                    # (exported_clips.py)
 
 
 def find_clips(folder: Path) -> list[tuple[Path, Path]]:
@@ -103,12 +105,17 @@ def score_clip(restorer: Restorer, blurred: Path, truth: Path,
         Pipeline(source, with_temporal(restorer, temporal, live=past_only,
                                        deconvolve=deconvolve, refine=refine), sink,
                  live=False).run()
-        if scores.frames_left():
-            raise InputError(f"{truth}: has more frames than {blurred.name}")
-        result, psnr, harmed = scores.result(), scores.per_frame(), scores.harmed()
+        return clip_row(blurred, truth, scores)
     finally:
         source.close()
         scores.close()
+
+
+def clip_row(blurred: Path, truth: Path, scores: ClipScores) -> dict:
+    """The clip's row from the scores of all its frames."""
+    if scores.frames_left():
+        raise InputError(f"{truth}: has more frames than {blurred.name}")
+    result, psnr, harmed = scores.result(), scores.per_frame(), scores.harmed()
     if not len(psnr):
         raise InputError(f"{blurred}: no frames")
     start, stretch = worst_stretch(psnr[:, 1] - psnr[:, 0])
@@ -127,9 +134,10 @@ def summarise(rows: list[dict]) -> dict:
     stretch = min(rows, key=lambda r: r["worst_stretch"])
     harmed = max(rows, key=lambda r: r["harmed_blocks"])
     frames = [tuple(f) for r in rows for f in r["per_frame"]]
+    means = ("psnr_input", "psnr_output", "gain",
+             *(k for k in EXPORT_GAINS if all(k in r for r in rows)))
     return {"clips": len(rows), "frames": len(frames),
-            **{k: round(float(np.mean([r[k] for r in rows])), 3)
-               for k in ("psnr_input", "psnr_output", "gain")},
+            **{k: round(float(np.mean([r[k] for r in rows])), 3) for k in means},
             "harmed_blocks": round(float(np.mean([r["harmed_blocks"] for r in rows])), 5),
             "most_harmed_clip": {"clip": harmed["clip"],
                                  "harmed_blocks": round(harmed["harmed_blocks"], 5)},
