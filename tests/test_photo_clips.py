@@ -234,3 +234,36 @@ def test_harmed_blocks_counts_the_blocks_made_worse():
     near = truth.copy()
     near[:32:4, :32, 0] ^= 1          # mean square error 0 -> 0.08: 0.35 dB over the floor
     assert harmed_blocks(truth, truth, near) == 0.0
+
+
+def test_eval_as_exported_scores_the_file_the_export_writes(clip_files, weights_dir, capsys):
+    folder = clip_files[0].parent
+    runs = {}
+    for name, extra in (("memory", []), ("ffv1", ["--as-exported", "ffv1"]),
+                        ("x264", ["--as-exported"])):
+        capsys.readouterr()
+        assert main(["eval", "--clips", str(folder), "--backend", "torch", "--json",
+                     *extra]) == 0
+        runs[name] = json.loads(capsys.readouterr().out)
+    (memory,), (lossless,), (lossy,) = (runs[k]["rows"] for k in ("memory", "ffv1", "x264"))
+    # the frames before the encoder are the frames the plain eval scores
+    assert lossless["before_encoding"] == pytest.approx(memory["gain"], abs=1e-3)
+    assert lossy["before_encoding"] == pytest.approx(memory["gain"], abs=1e-3)
+    assert lossless["frames"] == lossy["frames"] == FRAMES
+    # a lossless codec keeps the restoration's gain but for 4:2:0 chroma's round trip; x264's
+    # quantiser costs more, on the restored file and on a plain transcode alike
+    assert abs(lossless["gain"] - memory["gain"]) < 0.3 and abs(lossless["transcoded"]) < 0.3
+    assert lossy["transcoded"] < lossless["transcoded"]
+    assert lossy["gain"] < lossless["gain"]
+    assert runs["x264"]["summary"]["as_exported"] == {"codec": "libx264", "crf": None}
+    assert runs["x264"]["summary"]["transcoded"] == pytest.approx(lossy["transcoded"], abs=1e-3)
+    assert main(["eval", "--clips", str(folder), "--backend", "torch", "--as-exported"]) == 0
+    assert "the input written by the same encoder unchanged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra", [["--as-exported", "--past-only", "--temporal"],
+                                   ["--crf", "20"], ["--as-exported", "nosuchcodec"]])
+def test_eval_as_exported_refuses_what_an_export_would_not_do(clip_files, extra, capsys):
+    capsys.readouterr()
+    assert main(["eval", "--clips", str(clip_files[0].parent), *extra]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
