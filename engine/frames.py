@@ -17,6 +17,9 @@ class Frame:
     index: int               # position in the source (frames dropped later keep their index)
     t_captured: float        # time.monotonic() when the frame entered the program
     deep: np.ndarray | None = None   # uint16 RGB of a high-bit-depth source, where kept
+    coded: np.ndarray | None = None  # the 8-bit 4:2:0 samples an H.264/HEVC file decoded it
+                                     # from (H*3/2 x W, unrotated): what an export writes back
+                                     # where a pixel came through unchanged (formats/chroma.py)
     restored: np.ndarray | None = None   # uint8 H x W x 3, set by the stages (None: not yet)
     made_by: str = ""                    # who restored it: the Restorer's description
     notes: dict = field(default_factory=dict)   # what a stage learnt, by key (stage-defined)

@@ -1,13 +1,17 @@
-"""Where an export's 4:2:0 chroma sits: swscale's RGB -> YUV puts it at the centre of each
-2x2 block, and x264/x265 streams say so (CHROMA_AT_CENTRE); untold, H.264 is read left-sited
-and every colour edge comes back a quarter of a pixel off."""
+"""Where an export's 4:2:0 chroma sits: H.264 is read left-sited, so its chroma is written
+there (engine/formats/chroma.py; swscale's centred chroma came back a quarter of a pixel
+off at every colour edge), and pixels a restoration left alone keep the source's samples."""
 from fractions import Fraction
 
+import av
 import numpy as np
 
-from engine.sinks import video_writer
+from engine.formats import chroma
+from engine.jobs.video_export import ExportSettings, export_video
 from engine.sinks.video_writer import VideoWriter, merged_options
 from engine.sources.file import FileSource
+from engine.stages.restore import PassThrough, RestoreStage
+from tests.videos import make_video, moving
 
 
 def _colour_waves(width: int = 96, height: int = 64) -> np.ndarray:
@@ -34,17 +38,69 @@ def _round_trip_error(tmp_path, name: str) -> float:
     return float(np.mean([np.abs(d.astype(int) - waves).mean() for d in decoded]))
 
 
-def test_h264_exports_say_their_chroma_sits_at_the_centre(tmp_path, monkeypatch):
-    told = _round_trip_error(tmp_path, "told.mp4")
-    monkeypatch.setattr(video_writer, "CHROMA_AT_CENTRE", {})
-    untold = _round_trip_error(tmp_path, "untold.mp4")
-    assert told < 0.8 * untold, (told, untold)
+def test_h264_exports_write_their_chroma_where_decoders_read_it(tmp_path, monkeypatch):
+    left = _round_trip_error(tmp_path, "left.mp4")
+    monkeypatch.setattr(chroma, "converts", lambda *_: False)   # swscale's centred chroma
+    centred = _round_trip_error(tmp_path, "centred.mp4")
+    assert left < 0.8 * centred, (left, centred)
 
 
 def test_codec_parameter_lists_are_merged_not_replaced():
-    merged = merged_options({"crf": "18", "x264-params": "chromaloc=1"},
+    merged = merged_options({"crf": "18", "x264-params": "chromaloc=0"},
                             {"x264-params": "interlaced=1:tff=1", "crf": "0", "flags": "+ildct"})
-    assert merged == {"crf": "0", "x264-params": "chromaloc=1:interlaced=1:tff=1",
+    assert merged == {"crf": "0", "x264-params": "chromaloc=0:interlaced=1:tff=1",
                       "flags": "+ildct"}
     assert merged_options({}, {"x265-params": "log-level=error"}) == {
         "x265-params": "log-level=error"}
+
+
+class _RightHalfDarker:
+    """A restorer that changes the right half of every frame and leaves the left as it came."""
+    description = "right half darker"
+
+    def restore_batch(self, frames: np.ndarray) -> np.ndarray:
+        out = frames.copy()
+        out[:, :, frames.shape[2] // 2:] //= 2
+        return out
+
+
+def test_pixels_a_restoration_left_alone_keep_the_sources_own_samples(tmp_path):
+    source_path = make_video(tmp_path / "in.mp4", 4, 96, 64, content=lambda i: moving(i, 96, 64))
+    out = tmp_path / "out.mp4"
+    source = FileSource(source_path)
+    export_video(source, out, RestoreStage(_RightHalfDarker()), ExportSettings(crf=0))
+    source.close()
+    with av.open(str(source_path)) as before, av.open(str(out)) as after:
+        pairs = list(zip((f.to_ndarray() for f in before.decode(video=0)),
+                         (f.to_ndarray() for f in after.decode(video=0))))
+    assert len(pairs) == 4
+    for old, new in pairs:   # yuv420p: 64 rows of Y, then U and V in 32 rows of 96
+        assert np.array_equal(old[:64, :48], new[:64, :48])            # the left half's luma
+        assert not np.array_equal(old[:64, 48:], new[:64, 48:])
+        u_old, u_new = old[64:].reshape(2, 32, 48), new[64:].reshape(2, 32, 48)
+        assert np.array_equal(u_old[:, :, :24], u_new[:, :, :24])      # and its chroma
+
+
+def test_an_untouched_h264_export_at_crf_0_is_the_source_sample_for_sample(tmp_path):
+    source_path = make_video(tmp_path / "in.mp4", 4, 96, 64, content=lambda i: moving(i, 96, 64))
+    out = tmp_path / "out.mp4"
+    source = FileSource(source_path)
+    export_video(source, out, RestoreStage(PassThrough("input")), ExportSettings(crf=0))
+    source.close()
+    with av.open(str(source_path)) as before, av.open(str(out)) as after:
+        assert all(np.array_equal(a.to_ndarray(), b.to_ndarray())
+                   for a, b in zip(before.decode(video=0), after.decode(video=0)))
+
+
+def test_left_sited_chroma_agrees_with_swscale_where_colour_is_flat():
+    """On a flat colour siting does not matter: the NumPy chroma is swscale's, give or take
+    a rounding step (BT.601 and BT.709, limited and full range)."""
+    rgb = np.broadcast_to(np.array([180, 90, 40], np.uint8), (16, 16, 3)).copy()
+    for matrix, name in ((6, "ITU601"), (1, "ITU709")):
+        for colour_range, range_name in ((1, "MPEG"), (2, "JPEG")):
+            frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(
+                format="yuv420p", dst_colorspace=name, dst_color_range=range_name)
+            planes = frame.to_ndarray()[16:].reshape(2, 8, 8)
+            cb, cr = chroma.left_sited_chroma(rgb, matrix, colour_range)
+            assert np.abs(cb.astype(int) - planes[0]).max() <= 1
+            assert np.abs(cr.astype(int) - planes[1]).max() <= 1

@@ -13,6 +13,7 @@ import numpy as np
 from av.video.reformatter import Colorspace, ColorRange, VideoReformatter
 
 from common.yuv import EXACT_YUV_TO_RGB
+from engine.formats import chroma
 
 BT709, UNSPECIFIED, FCC, BT470BG, SMPTE170M, SMPTE240M, BT2020_NCL, BT2020_CL = \
     1, 2, 4, 5, 6, 7, 9, 10
@@ -82,12 +83,17 @@ def to_rgb(frame: av.VideoFrame, reformatter: VideoReformatter,
     return np.ascontiguousarray(np.rot90(rgb, quarter_turns)) if quarter_turns else rgb
 
 
-def from_rgb(rgb: np.ndarray, pix_fmt: str, tags: ColourTags,
-             reformatter: VideoReformatter) -> av.VideoFrame:
+def from_rgb(rgb: np.ndarray, pix_fmt: str, tags: ColourTags, reformatter: VideoReformatter,
+             left_sited: bool = False,
+             source: tuple[np.ndarray, np.ndarray] | None = None) -> av.VideoFrame:
     """An encoder-ready frame in `pix_fmt` from uint8 (or uint16: 16-bit) RGB, converted with
-    the matrix/range of `tags` and carrying them."""
+    the matrix/range of `tags` and carrying them. `left_sited` (an H.264/HEVC stream): 8-bit
+    4:2:0 chroma where such streams are read, and `source` (the RGB as decoded, the samples
+    it was decoded from) written back where a pixel is unchanged (chroma.yuv420_frame)."""
     rgb_format = "rgb48le" if rgb.dtype == np.uint16 else "rgb24"
     frame = reformatter.reformat(av.VideoFrame.from_ndarray(rgb, format=rgb_format), format=pix_fmt,
                                  dst_colorspace=SWS_MATRIX[tags.matrix], dst_color_range=tags.range)
+    if left_sited and chroma.converts(pix_fmt, rgb, tags.matrix):
+        frame = chroma.yuv420_frame(rgb, frame, tags.matrix, tags.range, source)
     frame.colorspace, frame.color_range = tags.matrix, tags.range
     return frame

@@ -136,8 +136,11 @@ def export_video(source: Source, output: Path, stages: Stage | Sequence[Stage],
                 before = frame.deep
                 after = add_restoration(frame.deep.copy() if settings.compare else frame.deep,
                                         frame.rgb, restored)
-            writer.write(compose(settings.compare, before, after) if settings.compare
-                         else after, frame.pts)
+            if settings.compare:
+                writer.write(compose(settings.compare, before, after), frame.pts)
+            else:
+                writer.write(after, frame.pts, (frame.rgb, frame.coded)
+                             if frame.coded is not None and frame.deep is None else None)
 
         pipeline = Pipeline(source, with_temporal(stages, settings.temporal, source.live,
                                                   settings.deconvolve, settings.refine), sink,

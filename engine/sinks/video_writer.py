@@ -22,6 +22,7 @@ from engine.sinks.pixel_formats import format_notes, pixel_format
 from engine.sinks.stream_copy import StreamCopier, StreamPlan, plan_streams
 from engine.sinks.trial import (NO_FILE, NO_TIMESTAMPS, container_format, memory_file,
                                  video_trial)
+from engine.formats.chroma import LEFT_SITED_CODECS
 from engine.formats.colour import ColourTags, from_rgb, output_tags
 
 CODECS = ("libx264", "libx265", "libsvtav1", "libvpx-vp9", "prores_ks", "ffv1", "h264_nvenc",
@@ -65,13 +66,10 @@ def available_codecs() -> list[str]:
     return [name for name in CODECS if encoder_available(name)]
 
 
-# swscale's RGB -> 4:2:0 (from_rgb) puts each chroma sample at the centre of its 2x2 luma
-# pixels, but an H.264 or HEVC stream that does not say where its chroma sits is read as
-# left-sited (their default; FFmpeg's decoder upsamples so), a quarter of a pixel off: every
-# export shifted colour edges. Measured on 2 H.264 clips, transcoded unchanged at CRF 18:
-# -0.53 / -0.37 dB against their truth untagged, -0.40 / -0.24 tagged (BENCHMARKS.md).
-CHROMA_AT_CENTRE = {"libx264": ("x264-params", "chromaloc=1"),
-                    "libx265": ("x265-params", "chromaloc=1")}
+# Where the chroma sits, said in the stream: left (H.264 and HEVC's default, what from_rgb
+# writes for them: formats/chroma.py), so that no decoder has to assume it.
+CHROMA_LOCATION = {"libx264": ("x264-params", "chromaloc=0"),
+                   "libx265": ("x265-params", "chromaloc=0")}
 
 
 def merged_options(options: dict[str, str], more: dict[str, str]) -> dict[str, str]:
@@ -87,10 +85,10 @@ def merged_options(options: dict[str, str], more: dict[str, str]) -> dict[str, s
 def encoder_options(codec: str, crf: int | None, preset: str | None = None) -> dict[str, str]:
     """FFmpeg options for `codec`: constant quality (crf 18 by default, where the codec has
     such a mode), for x264/x265 the speed preset (their default: medium) and where the
-    chroma sits (CHROMA_AT_CENTRE)."""
+    chroma sits (CHROMA_LOCATION)."""
     options = dict(VP9_OPTIONS) if codec == "libvpx-vp9" else {}
-    if codec in CHROMA_AT_CENTRE:
-        key, value = CHROMA_AT_CENTRE[codec]
+    if codec in CHROMA_LOCATION:
+        key, value = CHROMA_LOCATION[codec]
         options[key] = value
     if codec in CRF_CODECS:
         options["crf"] = str(DEFAULT_CRF if crf is None else crf)
@@ -215,15 +213,22 @@ class VideoWriter:
             raise InputError(f"{self.target}: FFmpeg cannot write this {self.target.suffix} "
                              f"file with {self.codec} ({exc.strerror})") from None
 
-    def write(self, rgb: np.ndarray, pts: int) -> None:
+    def write(self, rgb: np.ndarray, pts: int,
+              source: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         """Encode one RGB frame (uint8, or uint16 for a deep source) at `pts` (time_base
-        units). A pts that does not increase (a glitch in the source) is moved one tick past
-        the previous one: the encoder requires order."""
+        units); `source`: the RGB as the source decoded it and the 4:2:0 samples it came
+        from (Frame.coded), written back where a pixel is unchanged. A pts that does not
+        increase (a glitch in the source) is moved one tick past the previous one: the
+        encoder requires order."""
         if self.stream is None:
             self._start(rgb.shape[1], rgb.shape[0])
         if self._last_pts is not None and pts <= self._last_pts:
             pts = self._last_pts + 1
-        frame = from_rgb(rgb, self.stream.pix_fmt, self.colour, self._reformatter)
+        left_sited = self.codec in LEFT_SITED_CODECS
+        if source is not None and not (left_sited and self._same_coding(source)):
+            source = None
+        frame = from_rgb(rgb, self.stream.pix_fmt, self.colour, self._reformatter,
+                         left_sited, source)
         frame.pts, frame.time_base = pts, self.time_base
         self.decode_times.fed(pts)
         try:
@@ -234,6 +239,16 @@ class VideoWriter:
             raise self._failed(exc) from None
         self._last_pts = pts
         self.frames += 1
+
+    def _same_coding(self, source: tuple[np.ndarray, np.ndarray]) -> bool:
+        """Whether the source's samples mean here what they meant there: the same size, 4:2:0
+        (the stream's too), matrix and range."""
+        decoded, coded = source
+        h, w = decoded.shape[:2]
+        return (self.stream.pix_fmt == "yuv420p" and coded.shape == (h * 3 // 2, w)
+                and self.source_colour is not None
+                and (self.source_colour.matrix, self.source_colour.range)
+                == (self.colour.matrix, self.colour.range))
 
     def close(self) -> None:
         """Flush the encoder, copy the rest of the sound, finish the file and rename it."""
