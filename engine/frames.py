@@ -30,6 +30,12 @@ class Frame:
         return self.rgb if self.restored is None else self.restored
 
     @property
+    def as_decoded(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(the RGB as decoded, the samples it came from), where an export can write those
+        back for the pixels that come through unchanged (VideoWriter.write); else None."""
+        return (self.rgb, self.coded) if self.coded is not None and self.deep is None else None
+
+    @property
     def time(self) -> float:
         """Presentation time in seconds."""
         return float(self.pts * self.time_base)

@@ -43,7 +43,7 @@ class Recorder:
         if self._zero is None:
             self._zero = frame.pts
         try:
-            self._writer.write(frame.output, frame.pts - self._zero)
+            self._writer.write(frame.output, frame.pts - self._zero, frame.as_decoded)
         except Exception as exc:
             self._writer.abort()
             self._writer = None

@@ -30,6 +30,14 @@ _LEFT_SITED = np.array([[1, 2, 1], [1, 2, 1]], np.float32) / 8
 FULL = 2                                                          # AVColorRange JPEG
 
 
+def coded_samples(frame: av.VideoFrame, decoder: str) -> np.ndarray | None:
+    """The samples an export can write back for this decoded frame (Frame.coded): 8-bit
+    4:2:0 from an H.264/HEVC decoder, unrotated; None for any other."""
+    if decoder in LEFT_SITED_SOURCES and frame.format.name == "yuv420p" and not frame.rotation:
+        return frame.to_ndarray()
+    return None
+
+
 def converts(pix_fmt: str, rgb: np.ndarray, matrix: int) -> bool:
     """Whether this module writes such a frame (else swscale does, centre-sited)."""
     return (pix_fmt == "yuv420p" and rgb.dtype == np.uint8 and matrix in LUMA_WEIGHTS

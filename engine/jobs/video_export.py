@@ -139,8 +139,7 @@ def export_video(source: Source, output: Path, stages: Stage | Sequence[Stage],
             if settings.compare:
                 writer.write(compose(settings.compare, before, after), frame.pts)
             else:
-                writer.write(after, frame.pts, (frame.rgb, frame.coded)
-                             if frame.coded is not None and frame.deep is None else None)
+                writer.write(after, frame.pts, frame.as_decoded)
 
         pipeline = Pipeline(source, with_temporal(stages, settings.temporal, source.live,
                                                   settings.deconvolve, settings.refine), sink,

@@ -13,7 +13,7 @@ import av
 import av.filter
 from av.video.reformatter import VideoReformatter
 
-from engine.formats.chroma import LEFT_SITED_SOURCES
+from engine.formats.chroma import coded_samples
 from engine.formats.depth import to_uint8
 from engine.errors import InputError
 from engine.frames import Frame
@@ -145,7 +145,6 @@ class FileSource(Source):
         self.notes = [f"{self.name}: interlaced ({order or 'marked per frame'}); deinterlaced "
                       "with bwdif, one frame out per frame in"] if self.interlaced else []
         self.deep = False   # also 16-bit RGB per frame (an export turns it on where kept)
-        self.keeps_coded = self.stream.codec_context.name in LEFT_SITED_SOURCES
         self._reformatter = VideoReformatter()
         self._pts_table: list[int] | None = None
         self._started = False   # a second pass must seek back first
@@ -180,8 +179,8 @@ class FileSource(Source):
             target, last_pts = None, pts
             deep = to_rgb(frame, self._reformatter, "rgb48le") if self.deep else None
             rgb = to_uint8(deep) if deep is not None else to_rgb(frame, self._reformatter)
-            coded = (frame.to_ndarray() if self.keeps_coded and deep is None
-                     and frame.format.name == "yuv420p" and not frame.rotation else None)
+            coded = (coded_samples(frame, self.stream.codec_context.name) if deep is None
+                     else None)
             yield Frame(rgb, pts, self.time_base, index, time.monotonic(), deep, coded=coded)
             index += 1
 

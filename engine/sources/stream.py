@@ -14,6 +14,7 @@ from engine.errors import InputError, SourceLost
 from engine.frames import Frame
 from engine.sources.base import Source
 from engine.sources.file import decode_video, video_stream
+from engine.formats.chroma import coded_samples
 from engine.formats.colour import ColourTags, source_tags, to_rgb
 
 # Low-latency demuxing: probe briefly, do not buffer ahead; keep going when the UDP socket
@@ -71,7 +72,8 @@ class StreamSource(Source):
                     pts = here - first_pts + offset
                     if last_pts is not None and pts <= last_pts:
                         continue   # a repeated or reordered frame after a glitch
-                    yield Frame(to_rgb(frame, self._reformatter), pts, self.time_base, index, now)
+                    yield Frame(to_rgb(frame, self._reformatter), pts, self.time_base, index, now,
+                                coded=coded_samples(frame, self.stream.codec_context.name))
                     index, last_pts, last_seen = index + 1, pts, now
                 return   # the server ended the stream
             except av.error.FFmpegError as exc:   # read timeout, connection reset, ...
