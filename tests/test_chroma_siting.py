@@ -92,9 +92,9 @@ def test_an_untouched_h264_export_at_crf_0_is_the_source_sample_for_sample(tmp_p
                    for a, b in zip(before.decode(video=0), after.decode(video=0)))
 
 
-def test_left_sited_chroma_agrees_with_swscale_where_colour_is_flat():
-    """On a flat colour siting does not matter: the NumPy chroma is swscale's, give or take
-    a rounding step (BT.601 and BT.709, limited and full range)."""
+def test_the_conversion_agrees_with_swscale_where_colour_is_flat():
+    """On a flat colour siting does not matter: the conversion is swscale's, give or take a
+    rounding step (BT.601 and BT.709, limited and full range)."""
     rgb = np.broadcast_to(np.array([180, 90, 40], np.uint8), (16, 16, 3)).copy()
     for matrix, name in ((6, "ITU601"), (1, "ITU709")):
         for colour_range, range_name in ((1, "MPEG"), (2, "JPEG")):
@@ -102,5 +102,22 @@ def test_left_sited_chroma_agrees_with_swscale_where_colour_is_flat():
                 format="yuv420p", dst_colorspace=name, dst_color_range=range_name)
             planes = frame.to_ndarray()[16:].reshape(2, 8, 8)
             cb, cr = chroma.left_sited_chroma(rgb, matrix, colour_range)
+            luma = chroma.luma_plane(rgb, matrix, colour_range)
             assert np.abs(cb.astype(int) - planes[0]).max() <= 1
             assert np.abs(cr.astype(int) - planes[1]).max() <= 1
+            assert np.abs(luma.astype(int) - frame.to_ndarray()[:16]).max() <= 1
+
+
+def test_one_changed_pixel_takes_its_own_luma_and_its_blocks_chroma_from_the_new_rgb():
+    h, w = 8, 12
+    rgb = np.full((h, w, 3), 120, np.uint8)
+    decoded = rgb.copy()
+    decoded[3, 5, 0] = 121                           # the restoration changed one pixel by one
+    planes = np.zeros((h * 3 // 2, w), np.uint8)     # source samples unlike any conversion
+    planes[:h] = 7
+    frame = chroma.yuv420_frame(rgb, 6, 1, (decoded, planes))
+    samples = frame.to_ndarray()
+    luma, (cb, cr) = samples[:h], samples[h:].reshape(2, h // 2, w // 2)
+    assert luma[3, 5] != 7 and (luma == 7).sum() == h * w - 1
+    assert cb[1, 2] != 0 and cr[1, 2] != 0           # the 2x2 block of pixel (3, 5)
+    assert (cb == 0).sum() == (cr == 0).sum() == (h // 2) * (w // 2) - 1

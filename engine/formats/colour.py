@@ -90,10 +90,12 @@ def from_rgb(rgb: np.ndarray, pix_fmt: str, tags: ColourTags, reformatter: Video
     the matrix/range of `tags` and carrying them. `left_sited` (an H.264/HEVC stream): 8-bit
     4:2:0 chroma where such streams are read, and `source` (the RGB as decoded, the samples
     it was decoded from) written back where a pixel is unchanged (chroma.yuv420_frame)."""
-    rgb_format = "rgb48le" if rgb.dtype == np.uint16 else "rgb24"
-    frame = reformatter.reformat(av.VideoFrame.from_ndarray(rgb, format=rgb_format), format=pix_fmt,
-                                 dst_colorspace=SWS_MATRIX[tags.matrix], dst_color_range=tags.range)
     if left_sited and chroma.converts(pix_fmt, rgb, tags.matrix):
-        frame = chroma.yuv420_frame(rgb, frame, tags.matrix, tags.range, source)
+        frame = chroma.yuv420_frame(rgb, tags.matrix, tags.range, source)
+    else:
+        rgb_format = "rgb48le" if rgb.dtype == np.uint16 else "rgb24"
+        frame = reformatter.reformat(av.VideoFrame.from_ndarray(rgb, format=rgb_format),
+                                     format=pix_fmt, dst_colorspace=SWS_MATRIX[tags.matrix],
+                                     dst_color_range=tags.range)
     frame.colorspace, frame.color_range = tags.matrix, tags.range
     return frame
