@@ -3,8 +3,9 @@ written by the export itself (its encoder, 4:2:0 chroma and quantiser included),
 scored against the truth as clip_evaluation.py scores the frames before encoding. Beside that,
 from the same run: the gain of those frames before the encoder, and the gain of the input
 written by the same encoder unchanged (a plain transcode), which is what the codec alone
-costs. A restorer's gain in memory is not what a re-encoded file keeps: a transcode of an
-H.264 clip at x264's CRF 18 loses about half a dB against the truth."""
+costs. A restorer's gain in memory is not what a re-encoded file keeps: the held-out clips
+transcoded unchanged at x264's CRF 18 lose 0.2 dB against their truth (BENCHMARKS.md, "What
+the exported file keeps")."""
 from __future__ import annotations
 
 import tempfile
