@@ -5,10 +5,11 @@ from fractions import Fraction
 
 import av
 import numpy as np
+import pytest
 
 from engine.formats import chroma
 from engine.jobs.video_export import ExportSettings, export_video
-from engine.sinks.video_writer import VideoWriter, merged_options
+from engine.sinks.video_writer import VideoWriter
 from engine.sources.file import FileSource
 from engine.stages.restore import PassThrough, RestoreStage
 from tests.videos import make_video, moving
@@ -45,15 +46,6 @@ def test_h264_exports_write_their_chroma_where_decoders_read_it(tmp_path, monkey
     assert left < 0.8 * centred, (left, centred)
 
 
-def test_codec_parameter_lists_are_merged_not_replaced():
-    merged = merged_options({"crf": "18", "x264-params": "chromaloc=0"},
-                            {"x264-params": "interlaced=1:tff=1", "crf": "0", "flags": "+ildct"})
-    assert merged == {"crf": "0", "x264-params": "chromaloc=0:interlaced=1:tff=1",
-                      "flags": "+ildct"}
-    assert merged_options({}, {"x265-params": "log-level=error"}) == {
-        "x265-params": "log-level=error"}
-
-
 class _RightHalfDarker:
     """A restorer that changes the right half of every frame and leaves the left as it came."""
     description = "right half darker"
@@ -81,15 +73,23 @@ def test_pixels_a_restoration_left_alone_keep_the_sources_own_samples(tmp_path):
         assert np.array_equal(u_old[:, :, :24], u_new[:, :, :24])      # and its chroma
 
 
-def test_an_untouched_h264_export_at_crf_0_is_the_source_sample_for_sample(tmp_path):
+@pytest.mark.parametrize("codec, crf, name", [("libx264", 0, "out.mp4"), ("ffv1", None, "out.mkv")])
+def test_an_untouched_lossless_export_is_the_source_sample_for_sample(tmp_path, codec, crf, name):
     source_path = make_video(tmp_path / "in.mp4", 4, 96, 64, content=lambda i: moving(i, 96, 64))
-    out = tmp_path / "out.mp4"
+    out = tmp_path / name
     source = FileSource(source_path)
-    export_video(source, out, RestoreStage(PassThrough("input")), ExportSettings(crf=0))
+    export_video(source, out, RestoreStage(PassThrough("input")), ExportSettings(codec, crf))
     source.close()
     with av.open(str(source_path)) as before, av.open(str(out)) as after:
         assert all(np.array_equal(a.to_ndarray(), b.to_ndarray())
                    for a, b in zip(before.decode(video=0), after.decode(video=0)))
+    # and the file says where its chroma sits, so it reads back as the same pixels
+    sources = FileSource(source_path), FileSource(out)
+    try:
+        assert all(np.array_equal(a.rgb, b.rgb) for a, b in zip(*sources))
+    finally:
+        for opened in sources:
+            opened.close()
 
 
 def test_the_conversion_agrees_with_swscale_where_colour_is_flat():

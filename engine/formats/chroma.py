@@ -23,11 +23,20 @@ import numpy as np
 LEFT_SITED_CODECS = ("libx264", "libx265", "h264_nvenc", "hevc_nvenc")
 LEFT_SITED_SOURCES = ("h264", "hevc")      # decoders of such streams, whose planes can be
                                            # written back as they came
+SITING_CONTAINERS = ("matroska", "webm")   # they say where the chroma sits (ChromaSiting),
+                                           # so FFV1 in them is read as it was written
 # (Kr, Kb) of each AVColorSpace this module converts: BT.709, FCC, BT.470BG, SMPTE 170M,
 # SMPTE 240M, BT.2020
 LUMA_WEIGHTS = {1: (0.2126, 0.0722), 4: (0.30, 0.11), 5: (0.299, 0.114), 6: (0.299, 0.114),
                 7: (0.212, 0.087), 9: (0.2627, 0.0593), 10: (0.2627, 0.0593)}
 FULL = 2                                                          # AVColorRange JPEG
+
+
+def written_left_sited(codec: str, container: str) -> bool:
+    """Whether an export writes 4:2:0 chroma left-sited (and says so): H.264 and HEVC, and
+    FFV1 in Matroska; other codecs keep swscale's centred chroma."""
+    return codec in LEFT_SITED_CODECS or (
+        codec == "ffv1" and any(name in SITING_CONTAINERS for name in container.split(",")))
 
 
 def coded_samples(frame: av.VideoFrame, decoder: str) -> np.ndarray | None:

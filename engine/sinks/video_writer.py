@@ -22,7 +22,7 @@ from engine.sinks.pixel_formats import format_notes, pixel_format
 from engine.sinks.stream_copy import StreamCopier, StreamPlan, plan_streams
 from engine.sinks.trial import (NO_FILE, NO_TIMESTAMPS, container_format, memory_file,
                                  video_trial)
-from engine.formats.chroma import LEFT_SITED_CODECS
+from engine.formats.chroma import written_left_sited
 from engine.formats.colour import ColourTags, from_rgb, output_tags
 
 CODECS = ("libx264", "libx265", "libsvtav1", "libvpx-vp9", "prores_ks", "ffv1", "h264_nvenc",
@@ -66,30 +66,10 @@ def available_codecs() -> list[str]:
     return [name for name in CODECS if encoder_available(name)]
 
 
-# Where the chroma sits, said in the stream: left (H.264 and HEVC's default, what from_rgb
-# writes for them: formats/chroma.py), so that no decoder has to assume it.
-CHROMA_LOCATION = {"libx264": ("x264-params", "chromaloc=0"),
-                   "libx265": ("x265-params", "chromaloc=0")}
-
-
-def merged_options(options: dict[str, str], more: dict[str, str]) -> dict[str, str]:
-    """`options` updated by `more`, where a key such as x264-params (a ':'-separated list of
-    the library's own settings) keeps both lists."""
-    merged = dict(options)
-    for key, value in more.items():
-        merged[key] = (f"{merged[key]}:{value}" if key.endswith("-params") and merged.get(key)
-                       else value)
-    return merged
-
-
 def encoder_options(codec: str, crf: int | None, preset: str | None = None) -> dict[str, str]:
     """FFmpeg options for `codec`: constant quality (crf 18 by default, where the codec has
-    such a mode), for x264/x265 the speed preset (their default: medium) and where the
-    chroma sits (CHROMA_LOCATION)."""
+    such a mode) and, for x264/x265, the speed preset (their default: medium)."""
     options = dict(VP9_OPTIONS) if codec == "libvpx-vp9" else {}
-    if codec in CHROMA_LOCATION:
-        key, value = CHROMA_LOCATION[codec]
-        options[key] = value
     if codec in CRF_CODECS:
         options["crf"] = str(DEFAULT_CRF if crf is None else crf)
     elif "nvenc" in codec:
@@ -163,7 +143,7 @@ class VideoWriter:
                  extra_options: dict[str, str] | None = None):
         check_output(target, codec, crf, preset)
         self.target, self.codec, self.time_base, self.rate = Path(target), codec, time_base, rate
-        self.options = merged_options(encoder_options(codec, crf, preset), extra_options or {})
+        self.options = {**encoder_options(codec, crf, preset), **(extra_options or {})}
         self.source_format = source_format   # depth and chroma to keep, where the codec can
         self.source_colour, self.copy_from = colour, copy_from
         # The fate of the sound and subtitles is settled before the first frame.
@@ -185,6 +165,7 @@ class VideoWriter:
             self.pending.discard()
             raise
         self.stream: av.VideoStream | None = None
+        self.left_sited = False   # 4:2:0 chroma written left-sited (formats/chroma.py)
         self.colour: ColourTags | None = None   # what the output is tagged, from the 1st frame
         self.copier: StreamCopier | None = None
         self._reformatter = VideoReformatter()
@@ -192,7 +173,11 @@ class VideoWriter:
 
     def _start(self, width: int, height: int) -> None:
         """Add the streams once the first frame gives the size (the header follows)."""
-        stream = self.container.add_stream(self.codec, rate=self.rate, options=self.options)
+        self.left_sited = written_left_sited(self.codec, self.container.format.name)
+        # say where the chroma sits (H.264's VUI, Matroska's ChromaSiting), for every decoder
+        options = {**self.options, **({"chroma_sample_location": "left"}
+                                      if self.left_sited else {})}
+        stream = self.container.add_stream(self.codec, rate=self.rate, options=options)
         stream.width, stream.height = width, height
         stream.pix_fmt, notes = format_notes(self.codec, width, height, self.source_format)
         self.notes += notes
@@ -224,11 +209,10 @@ class VideoWriter:
             self._start(rgb.shape[1], rgb.shape[0])
         if self._last_pts is not None and pts <= self._last_pts:
             pts = self._last_pts + 1
-        left_sited = self.codec in LEFT_SITED_CODECS
-        if source is not None and not (left_sited and self._same_coding(source)):
+        if source is not None and not (self.left_sited and self._same_coding(source)):
             source = None
         frame = from_rgb(rgb, self.stream.pix_fmt, self.colour, self._reformatter,
-                         left_sited, source)
+                         self.left_sited, source)
         frame.pts, frame.time_base = pts, self.time_base
         self.decode_times.fed(pts)
         try:
