@@ -179,6 +179,11 @@ def test_reference_reports_psnr_of_input_and_output(tmp_path, weights_dir, capsy
                         for a, b in zip(FileSource(sharp), FileSource(noisy))])
     assert f"input {expected:.2f} dB" in line and "over 4 frames" in line
     assert "gain by input PSNR: >=32 dB " in capsys_out and "(4)" in capsys_out
+    # and the file as x264 wrote it, read back and scored the same way
+    written = next(x for x in capsys_out.splitlines() if x.startswith("the file as written"))
+    decoded = np.mean([peak_signal_noise_ratio(a.rgb, b.rgb, data_range=255)
+                       for a, b in zip(FileSource(sharp), FileSource(out))])
+    assert "(libx264)" in written and f"restored {decoded:.2f} dB" in written
 
 
 def test_refuses_to_overwrite_without_y(tmp_path, weights_dir, capsys):

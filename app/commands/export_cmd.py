@@ -20,6 +20,7 @@ from engine.measure.evaluation import describe_severity
 from engine.jobs.export_plan import plan_export
 from engine.jobs.outputs import sweep_note
 from engine.sinks.compare import MODES
+from engine.measure.exported_clips import score_decoded
 from engine.sinks.video_writer import CODECS, X26X_PRESETS, default_codec
 from engine.sources import STREAM_SCHEMES, open_source
 from engine.pipeline.stats import PipelineStats
@@ -121,6 +122,12 @@ def run(args: argparse.Namespace) -> int:
               f"{s['psnr_input']:.2f} dB, restored {s['psnr_output']:.2f} dB "
               f"({s['psnr_output'] - s['psnr_input']:+.2f} dB)")
         print(describe_severity(s["by_input"]))
+        if args.input is not None and not args.compare and not result.stats.ended_early:
+            # what the user keeps: the file as the encoder wrote it, read back
+            written = score_decoded(args.input, result.output, args.reference)
+            print(f"the file as written ({args.codec}): restored {written['psnr_output']:.2f} "
+                  f"dB ({written['gain']:+.2f} dB over the input; the encoder took "
+                  f"{s['psnr_output'] - written['psnr_output']:.2f} dB)")
     if result.stats.ended_early:
         print(f"deblur: {result.stats.ended_early}; the recording so far is kept in "
               f"{result.output}", file=sys.stderr)
