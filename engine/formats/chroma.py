@@ -1,5 +1,6 @@
-"""8-bit 4:2:0 for H.264 and HEVC streams, with the chroma where their decoders read it, and
-the source's own samples kept where a restoration left the pixels as they were.
+"""8-bit 4:2:0 for H.264 and HEVC streams (and FFV1 in Matroska, which says where its chroma
+sits), with the chroma where their decoders read it, and the source's own samples kept where
+a restoration left the pixels as they were.
 
 An H.264 or HEVC stream that does not say where its chroma sits is read left-sited (each
 sample on the even luma columns, between the two rows: their default, and FFmpeg's decoder
