@@ -17,9 +17,10 @@ class Frame:
     index: int               # position in the source (frames dropped later keep their index)
     t_captured: float        # time.monotonic() when the frame entered the program
     deep: np.ndarray | None = None   # uint16 RGB of a high-bit-depth source, where kept
-    coded: np.ndarray | None = None  # the 8-bit 4:2:0 samples an H.264/HEVC file decoded it
-                                     # from (H*3/2 x W, unrotated): what an export writes back
-                                     # where a pixel came through unchanged (formats/chroma.py)
+    coded: np.ndarray | None = None  # the 8-bit 4:2:0 samples an H.264/HEVC source decoded it
+                                     # from (H*3/2 x W, unrotated; not beside `deep`), for an
+                                     # export (Source.keeps_samples): written back where a
+                                     # pixel came through unchanged (formats/chroma.py)
     restored: np.ndarray | None = None   # uint8 H x W x 3, set by the stages (None: not yet)
     made_by: str = ""                    # who restored it: the Restorer's description
     notes: dict = field(default_factory=dict)   # what a stage learnt, by key (stage-defined)
@@ -33,7 +34,7 @@ class Frame:
     def as_decoded(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(the RGB as decoded, the samples it came from), where an export can write those
         back for the pixels that come through unchanged (VideoWriter.write); else None."""
-        return (self.rgb, self.coded) if self.coded is not None and self.deep is None else None
+        return (self.rgb, self.coded) if self.coded is not None else None
 
     @property
     def time(self) -> float:

@@ -97,7 +97,8 @@ def run(args: argparse.Namespace) -> int:
                      "made_by": "deblur data clips --from train; the stage as --temporal "
                                 "--deconvolve runs it"},
             "steps": recipe.steps, "seed": recipe.seed,
-            **({"init": {"weights": args.init.name, "sha256": models.registry.sha256_of(args.init)}}
+            **({"init": {"weights": args.init.name,
+                         "sha256": models.registry.sha256_of(args.init)}}
                if args.init is not None else {}),
             "device": f"cpu ({machine_description()}), fp32, torch threads "
                       f"{torch.get_num_threads()}",

@@ -23,7 +23,8 @@ class ExportPlan:
 def plan_export(source: Source, output: Path, codec: str,
                 compare: str | None = None) -> ExportPlan:
     """The plan for writing `source` to `output` with `codec`. A file source with more than 8
-    bits is asked for 16-bit frames (source.deep) where the output keeps more than 8."""
+    bits is asked for 16-bit frames (source.deep) where the output keeps more than 8, and
+    every source for its decoded samples (source.keeps_samples) unless it is a comparison."""
     streams = plan_streams(source.path, output) if source.path is not None else None
     notes = list(streams.notes) if streams is not None else []
     source_format, size = source.pix_fmt, source.size
@@ -33,5 +34,8 @@ def plan_export(source: Source, output: Path, codec: str,
                                       height, source_format)
         notes += lines
         source.deep = describe(source_format)[0] > 8 and describe(pix_fmt)[0] > 8
+    # unchanged pixels are written with their own samples (formats/chroma.py); a comparison
+    # video composes new pictures, so the copy per frame would be for nothing
+    source.keeps_samples = compare is None
     options, note = hdr_options(codec, source.hdr)
     return ExportPlan(streams, source_format, options, notes + ([note] if note else []))

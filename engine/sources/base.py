@@ -31,6 +31,8 @@ class Source:
     size: tuple[int, int] | None = None   # width, height, where known before decoding
     hdr: HdrMetadata = HdrMetadata()    # mastering metadata, where the file has it
     deep: bool = False                  # also give 16-bit RGB (Frame.deep), where it can
+    keeps_samples: bool = False         # also give the decoded 4:2:0 samples (Frame.coded),
+                                        # where it can: an export turns it on
 
     def __iter__(self) -> Iterator[Frame]:
         raise NotImplementedError

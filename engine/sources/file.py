@@ -179,8 +179,8 @@ class FileSource(Source):
             target, last_pts = None, pts
             deep = to_rgb(frame, self._reformatter, "rgb48le") if self.deep else None
             rgb = to_uint8(deep) if deep is not None else to_rgb(frame, self._reformatter)
-            coded = (coded_samples(frame, self.stream.codec_context.name) if deep is None
-                     else None)
+            coded = (coded_samples(frame, self.stream.codec_context.name)
+                     if self.keeps_samples and deep is None else None)
             yield Frame(rgb, pts, self.time_base, index, time.monotonic(), deep, coded=coded)
             index += 1
 

@@ -73,7 +73,8 @@ class StreamSource(Source):
                     if last_pts is not None and pts <= last_pts:
                         continue   # a repeated or reordered frame after a glitch
                     yield Frame(to_rgb(frame, self._reformatter), pts, self.time_base, index, now,
-                                coded=coded_samples(frame, self.stream.codec_context.name))
+                                coded=coded_samples(frame, self.stream.codec_context.name)
+                                if self.keeps_samples else None)
                     index, last_pts, last_seen = index + 1, pts, now
                 return   # the server ended the stream
             except av.error.FFmpegError as exc:   # read timeout, connection reset, ...

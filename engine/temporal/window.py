@@ -42,7 +42,8 @@ class TemporalFuser:
         base, and the sharper frames' detail is fused over it as before.
     """
 
-    def __init__(self, window: int = 6, past_only: bool = False, max_references: int = MAX_REFERENCES,
+    def __init__(self, window: int = 6, past_only: bool = False,
+                 max_references: int = MAX_REFERENCES,
                  min_gain: float = 1.15, params: FusionParams | None = None,
                  preset: str = "fast", flow_scale: int = 2, fb_check: bool = True,
                  distance_penalty: float = 0.03, preblur: float = 2.5,
