@@ -27,7 +27,7 @@ demo: venv
 	@echo "== temporal reference (detail from the sharper frames around each blurred one) =="
 	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_temporal.mp4 -y \
 		--temporal --reference samples/city_sharp.mp4
-	@echo "== temporal reference + the learned fusion refiner (about half the speed) =="
+	@echo "== temporal reference + the learned fusion refiner (about two thirds of the speed) =="
 	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_temporal_refined.mp4 -y \
 		--temporal --refine --reference samples/city_sharp.mp4
 	@echo "== single-frame restoration =="

@@ -86,7 +86,7 @@ ALIASES = {"fast": "deblurganv2-mobilenet-dsc", "quality": "mprnet-slim"}
 # Networks that are no frame restorer of their own: the engine's stages load them by name
 # (`load(name, helper=True)`); `--model` never reaches them.
 HELPERS: dict[str, ModelEntry] = {e.name: e for e in (
-    ModelEntry("fusion-refiner", "temporal fusion refiner, two-scale CNN (24/48)",
+    ModelEntry("fusion-refiner", "temporal fusion refiner, two-scale CNN (16/32)",
                FusionRefinerConfig(), FusionRefiner,
                ModelSpec(input_range=(0.0, 1.0), pad_multiple=2,
                          in_channels=FusionRefinerConfig().inputs),
@@ -192,6 +192,10 @@ def save(entry_name: str, module: nn.Module, card: dict, directory: Path | None 
     """Write NAME.safetensors and its card (architecture config and sha256 added) into
     `directory` (default: the weights dir). Returns the weights path."""
     entry = _entry(entry_name, helper)
+    built_as = getattr(module, "config", entry.config)
+    if built_as != entry.config:   # the card (and load) would name another architecture
+        raise ModelError(f"{entry.name}: the network was built as {built_as}, the registry "
+                         f"builds {entry.config}; change the registry's config first")
     directory = Path(directory) if directory is not None else weights_dir()
     directory.mkdir(parents=True, exist_ok=True)
     weights = directory / f"{entry.name}.safetensors"

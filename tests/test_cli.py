@@ -43,7 +43,7 @@ def test_models_table_lists_every_model(capsys, tmp_path, monkeypatch):
         "deblurganv2-mobilenet-dsc"]
     # an empty weights dir: no restorer is trained there; the helper comes from the shipped ones
     assert all("not trained yet" in row for name, row in rows.items() if name != "fusion-refiner")
-    assert "trained, 3500 steps" in rows["fusion-refiner"]
+    assert "trained, 6000 steps" in rows["fusion-refiner"]
 
 
 def test_models_table_shows_trained_steps(capsys, weights_dir):

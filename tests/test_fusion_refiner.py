@@ -158,6 +158,14 @@ def test_the_refiner_is_a_helper_not_a_model_to_restore_with(tmp_path, monkeypat
         FusionRefinement.load()
 
 
+def test_a_refiner_of_another_architecture_than_the_registry_builds_is_not_saved(tmp_path):
+    """Its card would name the registry's config, and loading would not fit it."""
+    other = FusionRefinerConfig(channels=models.HELPERS[REFINER].config.channels + 8)
+    with pytest.raises(models.ModelError, match="change the registry's config"):
+        models.save(REFINER, FusionRefiner(other), {"steps": 0}, tmp_path, helper=True)
+    assert not list(tmp_path.iterdir())
+
+
 def test_train_refiner_from_weights_that_are_no_refiner_is_one_line_and_exit_2(tmp_path,
                                                                                capsys):
     from app.cli import main

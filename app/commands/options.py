@@ -54,7 +54,7 @@ def add_temporal_options(parser: argparse.ArgumentParser, deconvolve: bool = Tru
                              "about a second a frame on a CPU)")
     parser.add_argument("--refine", action=argparse.BooleanOptionalAction, default=None,
                         help="--temporal: correct each fused frame with the learned fusion "
-                             "refiner (default: with --deconvolve only; it costs ~0.1 s a "
+                             "refiner (default: with --deconvolve only; it costs ~40 ms a "
                              "640x360 frame on a 2-core CPU)")
 
 
