@@ -35,9 +35,10 @@ GATE = 4.0           # the correction is whole where the reference's weight is 1
 
 @dataclass(frozen=True)
 class FusionRefinerConfig:
-    channels: int = 16           # full-resolution features; 16 / 32 (session 17) gains what
-    half_channels: int = 32      # 24 / 48 did at 0.47x the arithmetic, trained 6000 steps
-                                 # (the half-resolution branch's; 0: twice `channels`)
+    channels: int = 16           # full-resolution features
+    half_channels: int = 32      # the half-resolution branch's (0: twice `channels`). 16 / 32
+                                 # (session 17) gains what 24 / 48 did at 0.47x the
+                                 # arithmetic, trained 6000 steps instead of 3500
     references: int = 1          # aligned references it sees (the sharpest first). Two (the
                                  # stage aligns two) were tried in session 15: +0.444 against
                                  # +0.433 dB at 1000 steps on the same crops, more crops
