@@ -24,18 +24,18 @@ demo: venv
 	$(VENV)/bin/deblur image samples/pairs/blur -o demo-output/pairs --model fast -y
 	$(VENV)/bin/deblur eval --pairs samples/pairs --model fast
 	@mkdir -p demo-output
-	@echo "== temporal reference (detail from the sharper frames around each blurred one) =="
+	@echo "== the default export: temporal reference (detail from the sharper frames around each blurred one) =="
 	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_temporal.mp4 -y \
-		--temporal --reference samples/city_sharp.mp4
+		--reference samples/city_sharp.mp4
 	@echo "== temporal reference + the learned fusion refiner (about two thirds of the speed) =="
 	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_temporal_refined.mp4 -y \
-		--temporal --refine --reference samples/city_sharp.mp4
-	@echo "== single-frame restoration =="
+		--refine --reference samples/city_sharp.mp4
+	@echo "== single-frame restoration (--no-temporal: the model alone) =="
 	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_restored.mp4 -y \
-		--reference samples/city_sharp.mp4
+		--no-temporal --reference samples/city_sharp.mp4
 	@echo "== to watch: blurred | temporal, side by side =="
 	$(VENV)/bin/deblur export samples/city_shake.mp4 -o demo-output/city_side_by_side.mp4 -y \
-		--temporal --compare side-by-side
+		--compare side-by-side
 
 test: venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q

@@ -97,9 +97,10 @@ def test_a_still_clip_is_left_as_the_stage_makes_it():
 
 def test_deconvolve_needs_the_temporal_stage(tmp_path, capsys):
     video = make_video(tmp_path / "in.mp4", frames=4)
-    assert main(["export", str(video), "-o", str(tmp_path / "out.mp4"), "--deconvolve"]) == 2
+    assert main(["export", str(video), "-o", str(tmp_path / "out.mp4"), "--deconvolve",
+                 "--no-temporal"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--temporal" in err[0]
+    assert len(err) == 1 and "drop --no-temporal" in err[0]
     assert not (tmp_path / "out.mp4").exists()
 
 

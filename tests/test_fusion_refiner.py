@@ -209,9 +209,10 @@ def test_refine_without_temporal_is_one_line_and_exit_2(tmp_path, capsys):
     from app.cli import main
     from engine.measure.bench import SAMPLE_CLIP
     assert main(["export", str(SAMPLE_CLIP), "-o", str(tmp_path / "out.mp4"),
-                 "--refine"]) == 2
+                 "--refine", "--no-temporal"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--refine works inside the temporal stage" in err[0]
+    assert "drop --no-temporal" in err[0]
     assert not list(tmp_path.iterdir())
 
 

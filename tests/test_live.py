@@ -62,6 +62,7 @@ def test_udp_stream_is_restored_live(tmp_path, weights_dir, sender, capsys):
     assert frames[-1].time <= 2.5                       # about --duration of stream time
     summary = capsys.readouterr().err
     assert "dropped" in summary and "latency p50" in summary
+    assert "temporal" not in summary       # live: single frames unless --temporal asks
 
 
 def test_udp_stream_that_vanishes_is_reconnected(sender):

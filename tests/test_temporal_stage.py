@@ -83,6 +83,29 @@ def test_export_temporal_keeps_every_frame_and_vfr_timestamps(tmp_path, weights_
     assert "PSNR against" in capsys.readouterr().out
 
 
+def test_a_file_is_exported_through_the_temporal_stage_unless_told_not_to(
+        tmp_path, weights_dir, capsys):
+    """The default export of a shaky file borrows the sharp frames' detail (its blurred frames
+    come out nearer the truth than the model alone makes them); --no-temporal is the model
+    alone, frame by frame."""
+    from engine.sources.file import read_all
+    shaky, truth = shaky_frames(), shaky_frames(blurred=())
+    source = make_video(tmp_path / "shaky.mkv", frames=len(shaky), width=160, height=96,
+                        codec="ffv1", pix_fmt="yuv444p", content=lambda i: shaky[i])
+
+    def error_on_blurred_frames(out):
+        frames = [f.rgb.astype(float) for f in read_all(out)]
+        assert len(frames) == len(shaky)
+        return np.mean([np.mean((frames[i] - truth[i]) ** 2) for i in (2, 3, 4, 7, 8, 9)])
+    default, alone = tmp_path / "default.mkv", tmp_path / "alone.mkv"
+    assert main(["export", str(source), "-o", str(default), "--codec", "ffv1"]) == 0
+    assert "temporal reference (window 6)" in capsys.readouterr().err
+    assert main(["export", str(source), "-o", str(alone), "--codec", "ffv1",
+                 "--no-temporal"]) == 0
+    assert "temporal" not in capsys.readouterr().err
+    assert error_on_blurred_frames(default) < 0.5 * error_on_blurred_frames(alone)
+
+
 def test_a_bad_window_is_one_line_and_exit_2(tmp_path, weights_dir, capsys):
     source = make_video(tmp_path / "in.mp4")
     assert main(["export", str(source), "-o", str(tmp_path / "o.mp4"), "--temporal",

@@ -33,7 +33,9 @@ def register(subparsers) -> None:
     sets.add_argument("--clips", type=Path, metavar="DIR", help="folder of clips NAME.mp4 "
                       "with ground truth NAME.sharp.* beside them (deblur data clips)")
     add_restorer_options(parser)
-    add_temporal_options(parser)   # --clips: through the temporal reference stage too
+    # --clips: through the temporal reference stage too, only when asked, so that a model's
+    # recorded clip figures stay its own
+    add_temporal_options(parser, on_for_files=False)
     parser.add_argument("--past-only", action="store_true",
                         help="--clips --temporal: past frames only, as a live source gets")
     parser.add_argument("--as-exported", nargs="?", const="libx264", metavar="CODEC",

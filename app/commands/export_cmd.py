@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     live = args.camera is not None or args.url is not None
     if live and not args.duration:
         raise InputError("recording a camera or stream needs --duration SECONDS")
-    window = temporal_from(args)
+    window = temporal_from(args, live)
     args.codec = args.codec or default_codec(args.output)
     check_target(args.output, args.overwrite, args.input, args.codec, args.crf, args.preset,
                  also_read=[args.reference])

@@ -36,12 +36,19 @@ def add_restorer_options(parser: argparse.ArgumentParser, backend: str = AUTO) -
                              "torch-tensorrt")
 
 
-def add_temporal_options(parser: argparse.ArgumentParser, deconvolve: bool = True) -> None:
-    """--temporal, --window and, where the command can afford a second a frame (not
-    playback), --deconvolve."""
-    parser.add_argument("--temporal", action="store_true",
+def add_temporal_options(parser: argparse.ArgumentParser, deconvolve: bool = True,
+                         on_for_files: bool = True) -> None:
+    """--temporal / --no-temporal, --window and, where the command can afford a second a frame
+    (not playback), --deconvolve. `on_for_files`: a file gets the temporal stage unless
+    --no-temporal says otherwise (a live camera or stream only with --temporal: latency);
+    False leaves it off unless asked (eval: its figures stay single-frame unless it says)."""
+    default = "on for files, off for a live camera or stream" if on_for_files else "off"
+    parser.add_argument("--temporal", action=argparse.BooleanOptionalAction,
+                        default=None if on_for_files else False,
                         help="take detail from the sharper frames around each blurred one "
-                             "(files: frames before and after; live: past frames only)")
+                             "(files: frames before and after; live: past frames only); "
+                             f"default: {default}; --no-temporal restores each frame on "
+                             "its own")
     parser.add_argument("--window", type=int, default=DEFAULT_WINDOW, metavar="N",
                         help=f"--temporal: frames each side that may lend detail (default "
                              f"{DEFAULT_WINDOW})")
@@ -58,12 +65,17 @@ def add_temporal_options(parser: argparse.ArgumentParser, deconvolve: bool = Tru
                              "640x360 frame on a 2-core CPU)")
 
 
-def temporal_from(args: argparse.Namespace) -> int | None:
-    """The temporal window the options ask for (None: single-frame restoration only)."""
+def temporal_from(args: argparse.Namespace, live: bool = False) -> int | None:
+    """The temporal window the options ask for (None: single-frame restoration only). Without
+    --temporal or --no-temporal a file gets the stage and a live source does not: single
+    frames gain nothing measurable on held-out clips (BENCHMARKS.md), the stage over +1 dB,
+    and a live source's latency comes first."""
+    on = args.temporal if args.temporal is not None else not live
     for flag in ("deconvolve", "refine"):
-        if getattr(args, flag, None) and not args.temporal:
-            raise InputError(f"--{flag} works inside the temporal stage: add --temporal")
-    if not args.temporal:
+        if getattr(args, flag, None) and not on:
+            hint = "drop --no-temporal" if args.temporal is False else "add --temporal"
+            raise InputError(f"--{flag} works inside the temporal stage: {hint}")
+    if not on:
         return None
     if not 1 <= args.window <= 30:
         raise InputError(f"--window {args.window}: give 1 to 30 frames")

@@ -42,7 +42,8 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     if sum(x is not None for x in (args.input, args.camera, args.url)) > 1:
         raise InputError("play takes at most one of FILE, --camera N or --url URL")
-    temporal = temporal_from(args)
+    live = args.camera is not None or args.url is not None
+    temporal = temporal_from(args, live)   # a file: on unless --no-temporal
     unattended = args.measure_responsiveness is not None or args.screenshot is not None
     if unattended:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
