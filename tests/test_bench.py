@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import cv2
+import numpy as np
+
 import pytest
 
 from app.cli import main
@@ -70,3 +73,20 @@ def test_bench_modes_refuse_bad_options_in_one_line(options, named, capsys):
     assert main(["bench", *options]) == 2
     err = capsys.readouterr().err
     assert named in err and err.startswith("deblur: ") and err.count("\n") == 1
+
+
+def test_bench_temporal_at_a_size_runs_on_the_sample_resized(tmp_path):
+    """`bench --temporal --size WxH` times the stage and the exports on the bundled clip's
+    own frames at that size (its first --frames), not on anything else."""
+    from engine.measure.bench import SAMPLE_CLIP
+    from engine.measure.temporal_bench import sized_sample
+    from engine.sources.file import read_all
+    clip = read_all(sized_sample(tmp_path / "s.mp4", 320, 192, 12))
+    first = read_all(SAMPLE_CLIP)[:12]
+    assert len(clip) == 12 and clip[0].rgb.shape == (192, 320, 3)
+    # frame for frame the sample's content: each is nearest its own original frame
+    small = [f.rgb[::2, ::2].astype(float) for f in clip]
+    for k in (0, 5, 11):
+        original = cv2.resize(first[k].rgb, (160, 96), interpolation=cv2.INTER_AREA)
+        errors = [np.mean((s - original) ** 2) for s in small]
+        assert int(np.argmin(errors)) == k

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
+from pathlib import Path
 
 from app.commands.options import restorer_from
 from common.sizes import parse_size
@@ -18,7 +20,7 @@ from engine.errors import InputError
 from engine.measure.pipeline_bench import PARTS, pipeline_report
 from engine.stages.tiling import TileOptions
 from engine.stages.temporal import DEFAULT_WINDOW
-from engine.measure.temporal_bench import temporal_report
+from engine.measure.temporal_bench import sized_sample, temporal_report
 from engine.measure.tiling_check import tiling_difference
 from models.training.step_bench import arithmetic_report, bank_against_synthesis
 
@@ -53,7 +55,8 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                             "(--device defaults to cpu here)")
     group.add_argument("--temporal", action="store_true",
                        help="the temporal reference stage on the bundled clip: the stage alone "
-                            "and an export with it against one without (--window N)")
+                            "and an export with it against one without (--window N; --size "
+                            "WxH: the clip's first --frames frames at that size)")
     group.add_argument("--window", type=int, default=DEFAULT_WINDOW, metavar="N",
                        help=f"--temporal: frames each side (default {DEFAULT_WINDOW})")
     group.add_argument("--steps", type=int, default=6,
@@ -81,8 +84,18 @@ def _positive(**values: float | None) -> None:
 
 
 def run_temporal(args: argparse.Namespace) -> int:
-    _positive(window=args.window)
-    print(json.dumps(temporal_report(restorer_from(args), args.window), indent=1))
+    """The bundled clip as it is, or with --size its frames at that size (the stage's and the
+    export's cost grow differently with the frame: the default export runs the stage)."""
+    _positive(window=args.window, frames=args.frames)
+    size = parse_size(args.size, "--size") if args.size else None
+    restorer = restorer_from(args)
+    if size is None:
+        report = temporal_report(restorer, args.window)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            clip = sized_sample(Path(folder) / "sample.mp4", *size, args.frames)
+            report = temporal_report(restorer, args.window, clip)
+    print(json.dumps(report, indent=1))
     return 0
 
 

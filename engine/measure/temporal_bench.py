@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.measure.bench import SAMPLE_CLIP, machine_description
+from engine.measure.bench import SAMPLE_CLIP, bench_frames, machine_description
+from engine.measure.pipeline_bench import write_clip
 from engine.frames import Frame
 from engine.stages.restorer import Restorer
 from engine.sources.file import FileSource, read_all
@@ -76,6 +77,13 @@ def export_fps(restorer: Restorer, clip: Path, window: int | None,
             return result.stats.frames_out / (time.perf_counter() - started)
     finally:
         source.close()
+
+
+def sized_sample(path: Path, width: int, height: int, frames: int) -> Path:
+    """The first `frames` frames of the bundled clip at width x height, as an H.264 clip (its
+    blur and its sharp stretches scale with it; `deblur bench --temporal --size`)."""
+    pictures = bench_frames(width, height, count=frames)
+    return write_clip(path, pictures, len(pictures), rate=30)
 
 
 def temporal_report(restorer: Restorer, window: int, clip: Path = SAMPLE_CLIP) -> dict:
