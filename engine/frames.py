@@ -21,6 +21,8 @@ class Frame:
                                      # from (H*3/2 x W, unrotated; not beside `deep`), for an
                                      # export (Source.keeps_samples): written back where a
                                      # pixel came through unchanged (formats/chroma.py)
+    picture_type: int = 0    # how the file coded it (PyAV's PictureType: 1 I, 2 P, 3 B; 0 not
+                             # known), beside `coded`: an export re-encodes it as the same type
     restored: np.ndarray | None = None   # uint8 H x W x 3, set by the stages (None: not yet)
     made_by: str = ""                    # who restored it: the Restorer's description
     notes: dict = field(default_factory=dict)   # what a stage learnt, by key (stage-defined)

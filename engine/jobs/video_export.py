@@ -139,7 +139,7 @@ def export_video(source: Source, output: Path, stages: Stage | Sequence[Stage],
             if settings.compare:
                 writer.write(compose(settings.compare, before, after), frame.pts)
             else:
-                writer.write(after, frame.pts, frame.as_decoded)
+                writer.write(after, frame.pts, frame.as_decoded, frame.picture_type)
 
         pipeline = Pipeline(source, with_temporal(stages, settings.temporal, source.live,
                                                   settings.deconvolve, settings.refine), sink,

@@ -35,6 +35,12 @@ DEFAULT_CODECS = ("libx264", "libvpx-vp9", "libsvtav1", "mpeg4", "ffv1")
 VP9_OPTIONS = {"b": "0", "deadline": "good", "cpu-used": "4", "row-mt": "1"}
 CRF_CODECS = {"libx264", "libx265", "libsvtav1", "libvpx-vp9", "libaom-av1"}
 DEFAULT_CRF = 18
+# Re-encoding a decoded H.264 frame as the type its source gave it (I, P, B) loses the least:
+# a held-out clip's calm, unchanged stretch came out 1.0 dB worse than its input where the
+# restored frames before it had shifted x264's own B-frame pattern, 0.5 dB with the source's
+# (BENCHMARKS.md, "Frame types"). FFmpeg's libx264/libx265 wrappers take a frame's pict_type.
+FOLLOWS_PICTURE_TYPES = ("libx264", "libx265")
+SOURCE_PICTURE_TYPES = (1, 2, 3)   # PictureType I, P, B
 X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow",
                 "slower", "veryslow")
 VIDEO_NAMES = "name the output .mp4, .mkv, .mov or .webm"
@@ -199,12 +205,14 @@ class VideoWriter:
                              f"file with {self.codec} ({exc.strerror})") from None
 
     def write(self, rgb: np.ndarray, pts: int,
-              source: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+              source: tuple[np.ndarray, np.ndarray] | None = None,
+              picture_type: int = 0) -> None:
         """Encode one RGB frame (uint8, or uint16 for a deep source) at `pts` (time_base
         units); `source`: the RGB as the source decoded it and the 4:2:0 samples it came
-        from (Frame.coded), written back where a pixel is unchanged. A pts that does not
-        increase (a glitch in the source) is moved one tick past the previous one: the
-        encoder requires order."""
+        from (Frame.coded), written back where a pixel is unchanged; `picture_type`: how
+        the source coded it (Frame.picture_type), followed with those samples by x264/x265.
+        A pts that does not increase (a glitch in the source) is moved one tick past the
+        previous one: the encoder requires order."""
         if self.stream is None:
             self._start(rgb.shape[1], rgb.shape[0])
         if self._last_pts is not None and pts <= self._last_pts:
@@ -214,6 +222,9 @@ class VideoWriter:
         frame = from_rgb(rgb, self.stream.pix_fmt, self.colour, self._reformatter,
                          self.left_sited, source)
         frame.pts, frame.time_base = pts, self.time_base
+        if source is not None and self.codec in FOLLOWS_PICTURE_TYPES \
+                and picture_type in SOURCE_PICTURE_TYPES:
+            frame.pict_type = av.video.frame.PictureType(picture_type)
         self.decode_times.fed(pts)
         try:
             self.container.mux(self.decode_times.fix(self.stream.encode(frame)))

@@ -181,7 +181,8 @@ class FileSource(Source):
             rgb = to_uint8(deep) if deep is not None else to_rgb(frame, self._reformatter)
             coded = (coded_samples(frame, self.stream.codec_context.name)
                      if self.keeps_samples and deep is None else None)
-            yield Frame(rgb, pts, self.time_base, index, time.monotonic(), deep, coded=coded)
+            yield Frame(rgb, pts, self.time_base, index, time.monotonic(), deep, coded=coded,
+                        picture_type=int(frame.pict_type) if coded is not None else 0)
             index += 1
 
     def pts_table(self) -> list[int]:
