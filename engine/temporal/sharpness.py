@@ -77,7 +77,6 @@ class FrameInfo:
         self.step: np.ndarray | None = None   # homography from the previous frame's pixels
                                               # (multi-frame deconvolution; None: none)
         self.deconvolved = 0.0           # share of its pixels the deconvolution restored
-        self._low: np.ndarray | None = None
         self._detail: np.ndarray | None = None
         self._grey_low: np.ndarray | None = None
         self._mid: np.ndarray | None = None
@@ -85,9 +84,10 @@ class FrameInfo:
 
     @property
     def low(self) -> np.ndarray:
-        if self._low is None:
-            self._low = lowpass(self.rgb.astype(np.float32), self.sigma)
-        return self._low
+        """The frame's low band (float32), made on each use and not kept: a frame needs it
+        once as a target and once for its detail, and at 4K each such array is 100 MB (a
+        window of them kept took a default 4K export from 1.9 to 4.3 GB)."""
+        return lowpass(self.rgb.astype(np.float32), self.sigma)
 
     @property
     def detail(self) -> np.ndarray:
@@ -123,7 +123,7 @@ class FrameInfo:
     def release(self) -> None:
         """Drop the big arrays once the frame can no longer be a reference."""
         self.rgb = self.base = None
-        self._low = self._detail = None
+        self._detail = None
 
 
 CUT_CORRELATION = 0.5   # thumbnails correlating better than this (at their best shift) are
