@@ -51,6 +51,10 @@ def test_play_command_saves_a_screenshot_and_measures(qapp, weights_dir, tmp_pat
     out = capsys.readouterr().out
     assert "event loop: how late a 10 ms timer fired" in out and "paused (reference)" in out
     assert "displayed/processed" in out and "dropped" in out
+    assert "+ temporal reference (window 6)" in out     # a file plays through it by default
+    assert main(["play", str(small_clip), "--backend", "torch", "--no-temporal",
+                 "--measure-responsiveness", "1"]) == 0
+    assert "temporal" not in capsys.readouterr().out
 
 
 def test_play_command_takes_one_source(capsys):

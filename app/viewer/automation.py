@@ -133,6 +133,9 @@ def measure_responsiveness(window: ViewerWindow, seconds: float,
     playing = timer_lateness(seconds)
     elapsed = time.monotonic() - started
     rates = [(m.count - b) / elapsed for m, b in zip(meters, before)]
+    temporal = (f" + temporal reference (window {window.temporal_window})"
+                if window.temporal_action.isChecked() else "")
     return Responsiveness(elapsed, _summary(paused), _summary(playing), *rates,
-                          stats.dropped - dropped_before, window.restorer_label.text(),
+                          stats.dropped - dropped_before,
+                          window.restorer_label.text() + temporal,
                           window.info.name if window.info else "?")
