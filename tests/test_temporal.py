@@ -201,3 +201,18 @@ def test_fast_pan_over_high_contrast_scene_is_no_cut(monkeypatch):
     # the test before the correlation (the package's name `sharpness` is also a function)
     monkeypatch.setattr(sys.modules[scene_cut.__module__], "CUT_CORRELATION", 2.0)
     assert scene_cut(a, b)
+
+
+def test_a_frame_blended_in_strips_on_the_cores_is_the_frame_blended_whole(clip, monkeypatch):
+    """Big frames are blended in strips of rows on a thread pool (fusion._strips): the same
+    pixels as one piece."""
+    from engine.temporal import fusion
+    inputs, _ = clip
+    monkeypatch.setattr(fusion, "_strips", lambda h, w: [slice(0, h)])
+    whole = run(TemporalFuser(window=3), inputs)
+    monkeypatch.setattr(fusion, "_strips",
+                        lambda h, w: [slice(0, 37), slice(37, 38), slice(38, h)])
+    strips = run(TemporalFuser(window=3), inputs)
+    assert any(r.stats.share > 0.3 for r in whole)       # detail was borrowed at all
+    for a, b in zip(whole, strips):
+        assert np.array_equal(a.frame, b.frame) and a.stats.share == b.stats.share
