@@ -258,6 +258,9 @@ def test_eval_as_exported_scores_the_file_the_export_writes(clip_files, weights_
     assert lossy["transcoded"] < lossless["transcoded"]
     assert lossy["gain"] < lossless["gain"]
     assert runs["x264"]["summary"]["as_exported"] == {"codec": "libx264", "crf": None}
+    # the files' sizes against the clip's: lossless FFV1 is far bigger than x264 at CRF 18
+    assert lossy["size_ratio"] > 0 and lossless["size_ratio"] > 2 * lossy["size_ratio"]
+    assert lossless["transcoded_size_ratio"] > 2 * lossy["transcoded_size_ratio"] > 0
     assert runs["x264"]["summary"]["transcoded"] == pytest.approx(lossy["transcoded"], abs=1e-3)
     assert main(["eval", "--clips", str(folder), "--backend", "torch", "--as-exported"]) == 0
     assert "the input written by the same encoder unchanged" in capsys.readouterr().out

@@ -111,5 +111,7 @@ def _print_table(rows: list[dict], summary: dict, description: str) -> None:
           f"{summary['most_harmed_clip']['clip']})")
     if extra:
         print(f"before the encoder: {summary['before_encoding']:+.2f} dB; the input written by "
-              f"the same encoder unchanged (a plain transcode): {summary['transcoded']:+.2f} dB")
+              f"the same encoder unchanged (a plain transcode): {summary['transcoded']:+.2f} dB; "
+              f"the files {summary['size_ratio']:.2f}x the clips' bytes (the transcode "
+              f"{summary['transcoded_size_ratio']:.2f}x)")
     print(describe_severity(summary["by_input"]))

@@ -26,6 +26,7 @@ HARM_FLOOR = 1.0              # grey levels² added to both errors: a near-perfe
                               # stays near-perfect is no harm
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".m4v", ".webm", ".avi")
 EXPORT_GAINS = ("before_encoding", "transcoded")   # what rows scored on an exported file add
+EXPORT_SIZES = ("size_ratio", "transcoded_size_ratio")   # and their files' bytes / the clip's
                                                     # (exported_clips.py)
 
 
@@ -135,7 +136,7 @@ def summarise(rows: list[dict]) -> dict:
     harmed = max(rows, key=lambda r: r["harmed_blocks"])
     frames = [tuple(f) for r in rows for f in r["per_frame"]]
     means = ("psnr_input", "psnr_output", "gain",
-             *(k for k in EXPORT_GAINS if all(k in r for r in rows)))
+             *(k for k in EXPORT_GAINS + EXPORT_SIZES if all(k in r for r in rows)))
     return {"clips": len(rows), "frames": len(frames),
             **{k: round(float(np.mean([r[k] for r in rows])), 3) for k in means},
             "harmed_blocks": round(float(np.mean([r["harmed_blocks"] for r in rows])), 5),

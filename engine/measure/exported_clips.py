@@ -55,7 +55,8 @@ def score_exported(restorer: Restorer, blurred: Path, truth: Path, settings: Exp
                    progress: Callable[[int], object] | None = None) -> dict:
     """The clip's row scored on the file the export with `settings` writes (its temporal
     options included), with `before_encoding` (the gain of its frames before the encoder)
-    and `transcoded` (the gain of the input written by the same encoder, unchanged)."""
+    and `transcoded` (the gain of the input written by the same encoder, unchanged), and both
+    files' sizes against the clip's (`size_ratio`, `transcoded_size_ratio`)."""
     with tempfile.TemporaryDirectory(prefix="deblur-eval-") as folder:
         restored = Path(folder) / f"{blurred.stem}.restored.mkv"
         plain = Path(folder) / f"{blurred.stem}.transcoded.mkv"
@@ -64,6 +65,9 @@ def score_exported(restorer: Restorer, blurred: Path, truth: Path, settings: Exp
         _export(blurred, plain, [], replace(settings, temporal=None, reference=None), None)
         row = score_decoded(blurred, restored, truth)
         transcoded = score_decoded(blurred, plain, truth)
+        source_bytes = blurred.stat().st_size
+        row["size_ratio"] = restored.stat().st_size / source_bytes
+        row["transcoded_size_ratio"] = plain.stat().st_size / source_bytes
     row["before_encoding"] = before["psnr_output"] - before["psnr_input"]
     row["transcoded"] = transcoded["gain"]
     return row
