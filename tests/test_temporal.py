@@ -216,3 +216,16 @@ def test_a_frame_blended_in_strips_on_the_cores_is_the_frame_blended_whole(clip,
     assert any(r.stats.share > 0.3 for r in whole)       # detail was borrowed at all
     for a, b in zip(whole, strips):
         assert np.array_equal(a.frame, b.frame) and a.stats.share == b.stats.share
+
+
+def test_big_frames_are_aligned_on_grey_images_about_640_wide():
+    """Half size up to 720p; above, about 640 px wide (at 1080p a third gained more than half
+    size on clips at that size, BENCHMARKS.md)."""
+    from engine.temporal.window import flow_scale_for
+    assert [flow_scale_for(w) for w in (160, 640, 1280, 1920, 3840)] == [2, 2, 2, 3, 6]
+    fuser = TemporalFuser(window=1)
+    fuser.push(0, np.zeros((1080, 1920, 3), np.uint8))
+    assert fuser._frames[-1].grey.shape == (360, 640)
+    fixed = TemporalFuser(window=1, flow_scale=2)
+    fixed.push(0, np.zeros((1080, 1920, 3), np.uint8))
+    assert fixed._frames[-1].grey.shape == (540, 960)

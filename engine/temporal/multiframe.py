@@ -21,8 +21,9 @@ MIN_BLUR = 2.0               # px end to end below which a frame is left to the 
 
 
 class MultiFrameDeconvolver:
-    def __init__(self, flow_scale: int = 2):
-        self.flow_scale = flow_scale
+    """Works on the frames' own flow-size grey images (FrameInfo.flow_scale)."""
+
+    def __init__(self):
         # its own DIS instance: the window's aligner keeps buffers between its calls
         self.aligner = Aligner("fast", global_tolerance=1.0)
         self._mismatches: dict[int, dict[tuple[int, int], np.ndarray]] = {}
@@ -32,7 +33,7 @@ class MultiFrameDeconvolver:
         """`info` was pushed after `previous` (None: it starts a scene or a new frame size)."""
         if previous is not None:
             info.step = step_homography(self.aligner, previous.grey, info.grey,
-                                        self.flow_scale)
+                                        info.flow_scale)
 
     def restore(self, frames: Sequence[FrameInfo], position: int
                 ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -95,7 +96,7 @@ class MultiFrameDeconvolver:
             if path.blur_extent(position - first, 1.0) < MIN_PAIR_MOTION:
                 continue         # a calm frame: every exposure fits it about as well
             curve = exposure_mismatch(path, position - first, q - first,
-                                      _grey(target), _grey(frames[q]), self.flow_scale)
+                                      _grey(target), _grey(frames[q]), target.flow_scale)
             if curve is not None:
                 seen[pair] = curve
         if len(seen) < MIN_PAIRS:

@@ -58,6 +58,7 @@ class FrameInfo:
     def __init__(self, index: int, rgb: np.ndarray, base: np.ndarray | None = None,
                  flow_scale: int = 2, sigma: float = 6.0, preblur: float = 2.5):
         self.index = index
+        self.flow_scale = flow_scale     # `grey` is this many times smaller than the frame
         self.rgb = rgb
         self.base = base
         self.sigma = sigma

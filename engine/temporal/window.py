@@ -18,6 +18,19 @@ from engine.temporal.sharpness import FrameInfo, scene_cut
 from models.fusion_refiner import MAX_REFERENCES
 
 
+FLOW_WIDTH = 640   # big frames are aligned on grey images about this wide
+
+
+def flow_scale_for(width: int) -> int:
+    """How many times smaller than the frame the flow images are: half size up to 720p, about
+    FLOW_WIDTH pixels wide above. At 1080p a third (640x360) gained more than half size
+    (960x540) on 2 tuning clips made from training photos, +1.44 against +1.19 dB, and on 2
+    held-out ones, +1.08 against +0.96; a quarter +1.41 / +1.07, a sixth +0.79 held-out
+    (BENCHMARKS.md, "The default export"): the stage's tests and weights are in flow-size
+    pixels, tuned at 640x360."""
+    return max(2, round(width / FLOW_WIDTH))
+
+
 @dataclass
 class TemporalResult:
     index: int               # the index it was pushed with
@@ -45,7 +58,7 @@ class TemporalFuser:
     def __init__(self, window: int = 6, past_only: bool = False,
                  max_references: int = MAX_REFERENCES,
                  min_gain: float = 1.15, params: FusionParams | None = None,
-                 preset: str = "fast", flow_scale: int = 2, fb_check: bool = True,
+                 preset: str = "fast", flow_scale: int | None = None, fb_check: bool = True,
                  distance_penalty: float = 0.03, preblur: float = 2.5,
                  global_tolerance: float = 1.0,
                  make_bases: Callable[[list[int]], list[np.ndarray]] | None = None,
@@ -58,13 +71,13 @@ class TemporalFuser:
         self.max_references = max_references
         self.min_gain = min_gain
         self.params = params or FusionParams()
-        self.flow_scale = flow_scale
+        self.flow_scale = flow_scale      # None: flow_scale_for each frame's width
         self.distance_penalty = distance_penalty
         self.preblur = preblur
         self.aligner = Aligner(preset, check_backward=fb_check,
                                global_tolerance=global_tolerance)
         self.make_bases = make_bases
-        self.deconvolver = MultiFrameDeconvolver(flow_scale) if deconvolve else None
+        self.deconvolver = MultiFrameDeconvolver() if deconvolve else None
         self.refiner = refiner
         self._frames: deque[FrameInfo] = deque()   # analysed frames still of use, in order
         self._pending: deque[FrameInfo] = deque()  # pushed, not yet emitted
@@ -79,7 +92,8 @@ class TemporalFuser:
             raise ValueError(f"expected uint8 HxWx3 RGB, got {rgb.dtype} {rgb.shape}")
         if base is not None and base.shape != rgb.shape:
             raise ValueError(f"base {base.shape} does not match the frame {rgb.shape}")
-        info = FrameInfo(index, rgb, base, self.flow_scale, self.params.sigma, self.preblur)
+        scale = self.flow_scale or flow_scale_for(rgb.shape[1])
+        info = FrameInfo(index, rgb, base, scale, self.params.sigma, self.preblur)
         if self._frames:
             last = self._frames[-1]
             if last.rgb is not None and last.rgb.shape != rgb.shape or scene_cut(last, info):
