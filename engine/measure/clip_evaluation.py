@@ -26,8 +26,8 @@ HARM_FLOOR = 1.0              # grey levels² added to both errors: a near-perfe
                               # stays near-perfect is no harm
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".m4v", ".webm", ".avi")
 EXPORT_GAINS = ("before_encoding", "transcoded")   # what rows scored on an exported file add
-EXPORT_SIZES = ("size_ratio", "transcoded_size_ratio")   # and their files' bytes / the clip's
                                                     # (exported_clips.py)
+EXPORT_SIZES = ("size_ratio", "transcoded_size_ratio")   # and their files' bytes / the clip's
 
 
 def find_clips(folder: Path) -> list[tuple[Path, Path]]:

@@ -131,23 +131,25 @@ def fuse(target: FrameInfo, refs: list[tuple[FrameInfo, Alignment, np.ndarray]],
         stats.reason = stats.reason or "no reference"
         return base_u8, stats
     h, w = base_u8.shape[:2]
-    weights = [float(wmap.mean()) for _, _, wmap in refs]
+    lending = [(ref, alignment, wmap, weight) for (ref, alignment, wmap), weight
+               in zip(refs, (float(wmap.mean()) for _, _, wmap in refs))
+               if weight >= params.min_weight]
+    if not lending:
+        stats.reason = "no agreement"
+        return base_u8, stats
     # (its detail, its maps and its weight at full size) for each reference that lends
     used = [(ref.detail, alignment.full_maps(w, h),
              cv2.resize(wmap, (w, h), interpolation=cv2.INTER_LINEAR))
-            for (ref, alignment, wmap), weight in zip(refs, weights)
-            if weight >= params.min_weight]
-    if not used:
-        stats.reason = "no agreement"
-        return base_u8, stats
+            for ref, alignment, wmap, _ in lending]
     total = used[0][2]
     square = total * total
     for _, _, wfull in used[1:]:
         total = total + wfull
         square += wfull * wfull
+    total = np.maximum(total, 1e-6)
     # how much to borrow: the weights' own weighted mean, not their sum (two references
     # each half sure do not make one sure one)
-    alpha = square / np.maximum(total, 1e-6)
+    alpha = square / total
     own_low = target.low if base is None else lowpass(base.astype(np.float32), params.sigma)
     out = np.empty_like(base_u8)
     # The three-channel work at full size, in strips of rows on the cores (NumPy and OpenCV
@@ -160,9 +162,8 @@ def fuse(target: FrameInfo, refs: list[tuple[FrameInfo, Alignment, np.ndarray]],
                          strips))
     share = float(alpha.mean())
     # each reference's part of the borrowed share, by its mean weight
-    named = [(r.index, wt) for (r, _, _), wt in zip(refs, weights) if wt >= params.min_weight]
-    norm = sum(wt for _, wt in named) or 1.0
-    stats.shares = {i: share * wt / norm for i, wt in named}
+    norm = sum(weight for *_, weight in lending)
+    stats.shares = {ref.index: share * weight / norm for ref, _, _, weight in lending}
     stats.share = share
     stats.reference = max(stats.shares, key=stats.shares.get) if stats.shares else None
     return out, stats
@@ -170,7 +171,8 @@ def fuse(target: FrameInfo, refs: list[tuple[FrameInfo, Alignment, np.ndarray]],
 
 def _blend(rows: slice, used: list, total: np.ndarray, alpha: np.ndarray,
            own_low: np.ndarray, base: np.ndarray, out: np.ndarray) -> None:
-    """out[rows] = base + alpha * (own low band + the references' weighted detail - base)."""
+    """out[rows] = base + alpha * (own low band + the references' detail weighted by their
+    weights over `total` - base)."""
     detail = None
     for ref_detail, (mx, my), wfull in used:
         # cubic: bilinear resampling at a fractional shift softens the detail it carries
@@ -180,7 +182,7 @@ def _blend(rows: slice, used: list, total: np.ndarray, alpha: np.ndarray,
             detail = warped * wfull[rows, :, None]
         else:
             detail += warped * wfull[rows, :, None]
-    detail /= np.maximum(total[rows], 1e-6)[..., None]
+    detail /= total[rows, :, None]
     base_f = base[rows].astype(np.float32)
     blended = base_f + alpha[rows, :, None] * (own_low[rows] + detail - base_f)
     out[rows] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
