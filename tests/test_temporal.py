@@ -174,6 +174,17 @@ def test_look_ahead_order_and_ends(clip):
     assert all(r.frame.shape == (H, W, 3) and r.frame.dtype == np.uint8 for r in seen)
 
 
+def test_second_reference_from_the_other_side():
+    """Frame 6 is blurred, and so are 3-5 and 8: its nearest sharp frames are 7 and 9 after
+    it, 2 before it. Far frames score less, so the two best candidates lie after it, yet the
+    second one aligned is the best from before: references from both sides leave no border
+    uncovered by both. Frame 0 has candidates after it only, and gets its two best."""
+    inputs, _ = shaky_clip(12, {0, 3, 4, 5, 6, 8})
+    out = {r.index: r for r in run(TemporalFuser(window=4, distance_penalty=0.2), inputs)}
+    assert out[6].stats.references == (7, 2)
+    assert out[0].stats.references == (1, 2)
+
+
 def test_bad_input_rejected():
     fuser = TemporalFuser()
     with pytest.raises(ValueError):
