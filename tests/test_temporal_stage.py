@@ -16,7 +16,7 @@ from engine.frames import Frame
 from engine.pipeline import Pipeline
 from engine.sources import Source
 from engine.stages.restore import PassThrough, RestoreStage
-from engine.stages.temporal import TemporalStage, describe_temporal
+from engine.stages.temporal import DEFAULT_WINDOW, TemporalStage, describe_temporal
 from tests.videos import frame_times, make_video
 
 
@@ -99,7 +99,7 @@ def test_a_file_is_exported_through_the_temporal_stage_unless_told_not_to(
         return np.mean([np.mean((frames[i] - truth[i]) ** 2) for i in (2, 3, 4, 7, 8, 9)])
     default, alone = tmp_path / "default.mkv", tmp_path / "alone.mkv"
     assert main(["export", str(source), "-o", str(default), "--codec", "ffv1"]) == 0
-    assert "temporal reference (window 6)" in capsys.readouterr().err
+    assert f"temporal reference (window {DEFAULT_WINDOW})" in capsys.readouterr().err
     assert main(["export", str(source), "-o", str(alone), "--codec", "ffv1",
                  "--no-temporal"]) == 0
     assert "temporal" not in capsys.readouterr().err

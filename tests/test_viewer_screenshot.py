@@ -7,6 +7,7 @@ from PyQt6.QtGui import QImage
 
 from app.cli import main
 from app.viewer.automation import save_screenshot
+from engine.stages.temporal import DEFAULT_WINDOW
 from tests.viewer_fixtures import SAMPLE, WAIT_MS, close_viewer, make_viewer, small_clip  # noqa
 
 
@@ -51,7 +52,7 @@ def test_play_command_saves_a_screenshot_and_measures(qapp, weights_dir, tmp_pat
     out = capsys.readouterr().out
     assert "event loop: how late a 10 ms timer fired" in out and "paused (reference)" in out
     assert "displayed/processed" in out and "dropped" in out
-    assert "+ temporal reference (window 6)" in out     # a file plays through it by default
+    assert f"+ temporal reference (window {DEFAULT_WINDOW})" in out     # a file plays through it by default
     assert main(["play", str(small_clip), "--backend", "torch", "--no-temporal",
                  "--measure-responsiveness", "1"]) == 0
     assert "temporal" not in capsys.readouterr().out

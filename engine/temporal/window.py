@@ -19,6 +19,11 @@ from models.fusion_refiner import MAX_REFERENCES
 
 
 FLOW_WIDTH = 640   # big frames are aligned on grey images about this wide
+DEFAULT_WINDOW = 8  # frames each side. With the second reference from the other side, 8
+                    # tuning clips (the stage alone) gained +0.92 / +0.97 / +1.00 / +1.01 dB
+                    # at 6 / 8 / 10 / 12, and the bundled clip +2.89 / +2.97 / +2.99 / +2.99
+                    # with 1.40 / 1.46 / 1.78 / 1.96 % of its blocks harmed: 8 gains most of
+                    # it with no more harm (BENCHMARKS.md, session 19)
 
 
 def flow_scale_for(width: int) -> int:
@@ -55,7 +60,7 @@ class TemporalFuser:
         base, and the sharper frames' detail is fused over it as before.
     """
 
-    def __init__(self, window: int = 6, past_only: bool = False,
+    def __init__(self, window: int = DEFAULT_WINDOW, past_only: bool = False,
                  max_references: int = MAX_REFERENCES,
                  min_gain: float = 1.15, params: FusionParams | None = None,
                  preset: str = "fast", flow_scale: int | None = None, fb_check: bool = True,
