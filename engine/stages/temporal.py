@@ -17,9 +17,8 @@ import numpy as np
 from engine.frames import Frame
 from engine.stages import Stage, run_stages
 from engine.temporal import TemporalFuser, TemporalResult
-from engine.temporal.window import DEFAULT_WINDOW
 from engine.temporal.refine import FusionRefinement
-
+from engine.temporal.window import DEFAULT_WINDOW
 
 
 def runs_refiner(deconvolve: bool, refine: bool | None) -> bool:
