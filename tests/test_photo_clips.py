@@ -11,6 +11,7 @@ from skimage.metrics import peak_signal_noise_ratio as psnr
 from app.cli import main
 from engine.measure.clip_evaluation import find_clips, harmed_blocks, worst_stretch
 from models.training.dead_leaves import dead_leaves
+from models.training.eval_clips import ClipPlan
 from models.training.fetch import split_holdout
 from models.training.photo_clip import ClipConfig, PhotoClip
 
@@ -119,6 +120,35 @@ def test_the_object_moves_on_its_own(tmp_path):
     grey = [cv2.cvtColor(f, cv2.COLOR_RGB2GRAY).astype(np.float32) for f in (bg_first, bg_last)]
     camera = np.array(cv2.phaseCorrelate(grey[0], grey[1])[0])
     assert np.hypot(*(moved - camera)) > 8, (moved, camera)
+
+
+def test_object_alpha_is_where_the_object_covers_the_truth():
+    rng = np.random.default_rng(3)
+    config = ClipConfig(*SIZE, frames=FRAMES, seed=4)
+    clip = PhotoClip(_photo(rng), config, _photo(rng))
+    plate = PhotoClip(_photo(np.random.default_rng(3)), config, None)   # no object
+    for index in (0, FRAMES - 1):
+        alpha = clip.object_alpha(index)
+        assert alpha.shape == SIZE[::-1] and 0 <= alpha.min() and alpha.max() <= 1
+        differs = np.abs(clip.render(index)[1].astype(int)
+                         - plate.render(index)[1]).max(axis=2) > 0
+        assert not differs[alpha == 0].any()          # nothing of it outside its coverage
+        assert differs[alpha > 0.5].mean() > 0.9
+        assert 0.01 < (alpha > 0.5).mean() < 0.9
+    assert plate.object_alpha(0) is None
+
+
+def test_a_clip_is_made_again_from_its_info(tmp_path):
+    rng = np.random.default_rng(5)
+    photos = [tmp_path / "scene.png", tmp_path / "object.png"]
+    for path in photos:
+        cv2.imwrite(str(path), _photo(rng))
+    plan = ClipPlan("00_scene", *photos, ClipConfig(*SIZE, frames=4, exposure=0.6, crf=22,
+                                                      seed=7))
+    info = json.loads(json.dumps({**plan.about(), **plan.clip().info()}))   # as NAME.json
+    again = ClipPlan.from_info("00_scene", info)
+    assert again == plan
+    assert np.array_equal(again.clip().render(3)[1], plan.clip().render(3)[1])
 
 
 def test_data_clips_come_from_held_out_photos_only(photo_cache, tmp_path, monkeypatch):

@@ -27,6 +27,15 @@ class ClipPlan:
         other = load_rgb(self.object_photo) if self.object_photo else PROCEDURAL
         return PhotoClip(load_rgb(self.photo), self.config, other)
 
+    @classmethod
+    def from_info(cls, name: str, info: dict) -> "ClipPlan":
+        """The plan a clip's NAME.json (`about()` with the clip's `info()`) was made by, to
+        make it again: its photos must still be where it names them."""
+        fields = {f: info[f] for f in ClipConfig.__dataclass_fields__}
+        other = info.get("object_from")
+        return cls(name, Path(info["photo"]), Path(other) if other else None,
+                   ClipConfig(**fields))
+
     def about(self) -> dict:
         return {"photo": str(self.photo),
                 "object_from": str(self.object_photo) if self.object_photo else None}

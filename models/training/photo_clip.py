@@ -149,27 +149,54 @@ class PhotoClip:
 
     def render(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         frame = self._frames[index]
-        offset, angle, zoom = frame.view.mean()
-        centre = (np.array(self.scene.shape[1::-1]) - 1) / 2
-        world = (centre + offset + self._canvas @ rotation(angle).T / zoom).astype(np.float32)
+        world = self._world(frame)
         background = cv2.remap(self.scene, world[..., 0], world[..., 1], cv2.INTER_CUBIC,
                                borderMode=cv2.BORDER_REFLECT_101).clip(0)
         truth, layer, alpha = background, None, None
         if self.texture is not None:
-            local = world - (centre + frame.object_mean
-                             - (self.mask.shape[0] - 1) / 2).astype(np.float32)
+            local = self._object_local(frame, world)
             layer = cv2.remap(self.texture, local[..., 0], local[..., 1], cv2.INTER_CUBIC,
                               borderMode=cv2.BORDER_REPLICATE).clip(0)
-            alpha = cv2.remap(self.mask, local[..., 0], local[..., 1], cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)[..., None]
+            alpha = self._alpha(local)[..., None]
             truth = alpha * layer + (1 - alpha) * background
         with torch.no_grad():
             blurred = render_exposure(_tensor(background), frame.poses, _tensor(layer),
                                       _tensor(alpha), frame.object_shift[None])
         blurred = self._sensor(blurred.clamp(0, 1), index)
-        crop = np.s_[self.margin:self.margin + self.config.height,
+        return (_srgb8(blurred[0].permute(1, 2, 0).numpy()[self._crop]),
+                _srgb8(truth[self._crop]))
+
+    def object_alpha(self, index: int) -> np.ndarray | None:
+        """Where the object covers frame `index`'s truth (H x W float32 in [0, 1]); None in
+        a clip without one. Its blurred image reaches further, by its motion (`info()`)."""
+        if self.texture is None:
+            return None
+        frame = self._frames[index]
+        return self._alpha(self._object_local(frame, self._world(frame)))[self._crop]
+
+    @property
+    def _crop(self) -> tuple[slice, slice]:
+        return np.s_[self.margin:self.margin + self.config.height,
                      self.margin:self.margin + self.config.width]
-        return _srgb8(blurred[0].permute(1, 2, 0).numpy()[crop]), _srgb8(truth[crop])
+
+    def _world(self, frame: _Frame) -> np.ndarray:
+        """The canvas's pixels in the scene at the frame's mean pose."""
+        offset, angle, zoom = frame.view.mean()
+        return (self._scene_centre + offset
+                + self._canvas @ rotation(angle).T / zoom).astype(np.float32)
+
+    def _object_local(self, frame: _Frame, world: np.ndarray) -> np.ndarray:
+        """The canvas's pixels in the object's square at the frame's mean pose."""
+        corner = self._scene_centre + frame.object_mean - (self.mask.shape[0] - 1) / 2
+        return world - corner.astype(np.float32)
+
+    @property
+    def _scene_centre(self) -> np.ndarray:
+        return (np.array(self.scene.shape[1::-1]) - 1) / 2
+
+    def _alpha(self, local: np.ndarray) -> np.ndarray:
+        return cv2.remap(self.mask, local[..., 0], local[..., 1], cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
     def _sensor(self, linear: torch.Tensor, index: int) -> torch.Tensor:
         """Poisson-Gaussian noise, variance shot * x + read, the same levels all clip long."""
